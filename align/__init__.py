@@ -1,0 +1,1 @@
+"""Put text in time: normalisation, quote search, forced alignment and citations."""

@@ -1,0 +1,81 @@
+"""The ``navar`` command. Thin: it parses arguments and calls the packages.
+
+Each group of commands lives in its own module and is registered on ``main`` below.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from transcribe import __version__
+from transcribe.archive import Archive
+from transcribe.errors import NavarError
+
+log = logging.getLogger("navar")
+
+
+class NavarGroup(click.Group):
+    """Turns a NavarError into one line on stderr and exit status 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except NavarError as exc:
+            click.echo(f"navar: error: {exc}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("navar: interrupted; nothing half-written was kept", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=NavarGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--archive",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="NAVAR_ARCHIVE",
+    default=".",
+    show_default="current folder, or $NAVAR_ARCHIVE",
+    help="The archive folder (holds media/ and transcripts/).",
+)
+@click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.version_option(__version__, prog_name="navar")
+@click.pass_context
+def main(ctx: click.Context, archive: Path, verbose: int, quiet: bool) -> None:
+    """Navar: a searchable, citable, bilingual archive of testimony recordings.
+
+    Add recordings, transcribe Persian speech with word times, translate to English, find and
+    cite quotes with their exact times, and play it all in a synchronised web player.
+
+    \b
+    Typical use:
+      navar add testimony.mp3 --title "Witness 12, Tehran"
+      navar transcribe 3f9a2c
+      navar find 3f9a2c "بزرگترین جنایت"
+      navar serve
+    """
+    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="navar: %(message)s", stream=sys.stderr)
+    ctx.obj = Archive(archive)
+    ctx.meta["quiet"] = quiet
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def archive_of(ctx: click.Context) -> Archive:
+    return ctx.find_object(Archive)
+
+
+def _register() -> None:
+    from . import align_cmds, archive_cmds, batch_cmds, demo_cmd, serve_cmd, transcribe_cmd
+
+    for module in (archive_cmds, transcribe_cmd, align_cmds, serve_cmd, batch_cmds, demo_cmd):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()

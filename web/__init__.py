@@ -1,0 +1,1 @@
+"""The Flask player and JSON API over an archive. It reads; it does not transcribe."""
