@@ -1,0 +1,83 @@
+"""Shared fixtures: temporary archives, real synthetic Persian and English speech, the real model.
+
+Speech is made at test time with espeak-ng from text in this file, so every line's true start and
+end are known (see navar.synthetic). Session-scoped fixtures make expensive things once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from navar import synthetic
+from transcribe.archive import Archive
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data" / "persian-read-speech"
+
+# Short everyday Persian sentences: clear for espeak-ng, varied letters (ی ک گ چ پ ژ), a ZWNJ.
+FA_LINES = [
+    "امروز هوا آفتابی است و مردم در پارک قدم می‌زنند.",
+    "کتابخانه شهر هر روز از ساعت نه صبح باز است.",
+    "او به ما گفت که باید حقیقت را بنویسیم.",
+    "بچه‌ها در حیاط مدرسه بازی می‌کردند.",
+]
+EN_LINES = [
+    "The weather is sunny today and people are walking in the park.",
+    "The city library opens every day at nine in the morning.",
+    "He told us that we must write down the truth.",
+    "The children were playing in the school yard.",
+]
+
+
+@pytest.fixture
+def archive(tmp_path) -> Archive:
+    return Archive(tmp_path / "archive")
+
+
+@pytest.fixture(scope="session")
+def model():
+    """The real bundled Whisper base, loaded once."""
+    from transcribe import speech_model
+
+    return speech_model.load(None)
+
+
+def _speak(tmp_path_factory, name, lines, voice):
+    audio, spans = synthetic.synthesize(lines, voice=voice)
+    path = tmp_path_factory.mktemp(name) / f"{name}.wav"
+    audio.export(path, format="wav")
+    return path, spans
+
+
+@pytest.fixture(scope="session")
+def fa_speech(tmp_path_factory):
+    """(wav path, [SpokenLine]) for FA_LINES spoken by espeak-ng's Persian voice."""
+    return _speak(tmp_path_factory, "fa_speech", FA_LINES, "fa")
+
+
+@pytest.fixture(scope="session")
+def en_speech(tmp_path_factory):
+    return _speak(tmp_path_factory, "en_speech", EN_LINES, "en")
+
+
+@pytest.fixture(scope="session")
+def transcribed(tmp_path_factory, fa_speech, model):
+    """An archive holding the Persian speech with real fa.asr and en.mt tracks. Read-only use."""
+    from transcribe import engine
+
+    archive = Archive(tmp_path_factory.mktemp("transcribed") / "archive")
+    rec = archive.add(fa_speech[0], title="آزمون — test recording").recording
+    media = archive.media_dir / rec.media
+    for task in ("transcribe", "translate"):
+        track, _ = engine.run(None, media, rec.id, engine.TranscribeOptions(task=task))
+        archive.save_track(track)
+    return archive, rec
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data/persian-read-speech is not here (only CI and dev machines)")
+    return SHARED_DATA
