@@ -59,7 +59,9 @@ def main(ctx: click.Context, archive: Path, verbose: int, quiet: bool) -> None:
       navar find 3f9a2c "بزرگترین جنایت"
       navar serve
     """
-    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    level = (
+        logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    )
     logging.basicConfig(level=level, format="navar: %(message)s", stream=sys.stderr)
     ctx.obj = Archive(archive)
     ctx.meta["quiet"] = quiet
