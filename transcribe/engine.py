@@ -6,6 +6,8 @@ the guards against Whisper's failure modes and chunked decoding for long files b
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,12 +29,27 @@ class TranscribeOptions:
     compute_type: str = "int8"
 
 
-def run(model_spec: str | None, media: Path, recording_id: str, options: TranscribeOptions):
+def replace(options: TranscribeOptions, **changes) -> TranscribeOptions:
+    return dataclasses.replace(options, **changes)
+
+
+def settings_of(options: TranscribeOptions) -> dict:
+    """The settings as recorded in provenance (and compared to decide whether to redo a track)."""
+    return asdict(options)
+
+
+def run(
+    model_spec: str | None,
+    media: Path,
+    recording_id: str,
+    options: TranscribeOptions,
+    progress: Callable[[float, float], None] | None = None,
+):
     """Transcribe ``media``; returns (Track, faster-whisper's TranscriptionInfo)."""
     source = speech_model.resolve(model_spec)
     model = speech_model.load(model_spec, options.compute_type)
     samples = audio.decode(media)
-    settings = asdict(options)
+    settings = settings_of(options)
     segments, info = model.transcribe(
         samples,
         language=options.language,
