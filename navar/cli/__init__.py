@@ -31,6 +31,21 @@ class NavarGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("navar: interrupted; nothing half-written was kept", err=True)
             ctx.exit(130)
+        finally:
+            _refresh_search_index(ctx)
+
+
+def _refresh_search_index(ctx: click.Context) -> None:
+    """Keep the archive's search index in step with tracks that commands wrote (cheap if none)."""
+    archive = ctx.find_object(Archive)
+    if archive is None or not archive.transcripts_dir.is_dir():
+        return
+    try:
+        from align import archive_search
+
+        archive_search.refresh(archive)
+    except Exception as exc:  # the index is derived: never fail a command because of it
+        log.debug("search index not refreshed: %s", exc)
 
 
 @click.group(cls=NavarGroup, context_settings={"help_option_names": ["-h", "--help"]})
