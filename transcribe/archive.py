@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import stat
 import tempfile
 from dataclasses import dataclass
@@ -97,6 +96,7 @@ class Archive:
             rec_id = sha[:ID_LENGTH]
             existing = self._find(rec_id)
             if existing is not None:
+                tmp.unlink()
                 return AddResult(existing, added=False, warnings=[])
 
             info = audio.inspect(tmp)
@@ -213,9 +213,6 @@ class Archive:
         if not valid_track_id(track_id):
             raise ArchiveError(f"{track_id!r} is not a track id (like fa.asr or en.mt)")
         return self._recording_dir(rec_id) / "tracks" / f"{track_id}.json"
-
-    def copy_media(self, rec_id: str, dest: Path) -> None:
-        shutil.copyfile(self.media_path(rec_id), dest)
 
 
 def _dumps(data: dict) -> str:

@@ -1,0 +1,3 @@
+from navar.cli import main
+
+main(prog_name="navar")
