@@ -81,3 +81,47 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data/persian-read-speech is not here (only CI and dev machines)")
     return SHARED_DATA
+
+
+def build_player_archive(root: Path, speech, fa_lines=FA_LINES, en_lines=EN_LINES):
+    """An archive holding ``speech`` (wav path, spans) with tracks at exact, known times.
+
+    fa.asr has one segment per spoken line with words spread over the line's true span (by
+    length), en.mt renders it (source_ids), and en.reference-translation is timed like it. Used
+    by the player tests, which need times they can assert on rather than recognition output.
+    """
+    from transcribe.transcript import Provenance, Segment, Track, Word, segment_id
+
+    wav, spans = speech
+    archive = Archive(root)
+    rec = archive.add(wav, title="آزمون پخش · player test").recording
+
+    def words_over(text, start, end):
+        parts = text.split()
+        total = sum(len(p) for p in parts) or 1
+        out, t = [], start
+        for p in parts:
+            d = (end - start) * len(p) / total
+            out.append(Word(round(t, 3), round(t + d, 3), p))
+            t += d
+        return out
+
+    fa, en, ref = [], [], []
+    for i, span in enumerate(spans):
+        sid = segment_id(i)
+        fa.append(Segment(sid, span.start, span.end, fa_lines[i],
+                          words_over(fa_lines[i], span.start, span.end)))  # fmt: skip
+        en.append(Segment(sid, span.start, span.end, en_lines[i], source_ids=[sid]))
+        ref.append(Segment(sid, span.start, span.end, en_lines[i]))
+    prov = Provenance(software="navar tests")
+    archive.save_track(Track("fa.asr", rec.id, "fa", "asr", prov, fa))
+    archive.save_track(Track("en.mt", rec.id, "en", "mt", prov, en, source_track="fa.asr"))
+    archive.save_track(Track("en.reference-translation", rec.id, "en", "reference-translation",
+                             prov, ref))  # fmt: skip
+    return archive, rec
+
+
+@pytest.fixture(scope="session")
+def player_archive(tmp_path_factory, fa_speech):
+    """(Archive, Recording) with exactly timed Persian and English tracks. Read-only use."""
+    return build_player_archive(tmp_path_factory.mktemp("player") / "archive", fa_speech)

@@ -1,3 +1,41 @@
-"""Commands added by a later step."""
+"""navar serve: the player and JSON API over the archive, with waitress (not Flask's dev server)."""
 
-COMMANDS: list = []
+from __future__ import annotations
+
+import click
+
+from . import archive_of
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 opens it to the network.")  # fmt: skip
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Requests served at once.")  # fmt: skip
+@click.pass_context
+def serve(ctx, host, port, threads):
+    """Serve the player for this archive (read-only) until Ctrl-C."""
+    from waitress.server import create_server
+
+    from web.app import create_app
+
+    archive = archive_of(ctx)
+    app = create_app(archive.root)
+    try:
+        server = create_server(app, host=host, port=port, threads=threads, ident="navar")
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror})") from exc
+    shown = f"[{host}]" if ":" in host else host
+    actual_port = server.effective_port
+    click.echo(f"Serving the archive {archive.root}")
+    click.echo(f"Open the player: http://{shown}:{actual_port}/   (Ctrl-C to stop)")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        server.close()
+
+
+COMMANDS = [serve]

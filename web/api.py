@@ -1,0 +1,122 @@
+"""The JSON API: recordings, tracks, waveform peaks, quote search, archive search, citations."""
+
+from __future__ import annotations
+
+import gzip
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import NotImplemented as NotAvailable
+
+from transcribe.errors import NavarError
+
+from . import search_hits, spans
+from .library import Library, recording_summary
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_QUERY = 500
+
+
+def library() -> Library:
+    return current_app.extensions["navar"]
+
+
+@bp.get("/recordings")
+def recordings():
+    lib = library()
+    return jsonify([recording_summary(r, lib.tracks(r.id)) for r in lib.recordings()])
+
+
+@bp.get("/recordings/<rec_id>")
+def recording(rec_id: str):
+    lib = library()
+    rec = lib.recording(rec_id)
+    return jsonify(recording_summary(rec, lib.tracks(rec.id)))
+
+
+@bp.get("/recordings/<rec_id>/tracks/<track_id>")
+def track(rec_id: str, track_id: str):
+    cached = library().cached_track(rec_id, track_id)
+    response = Response(cached.json, content_type="application/json; charset=utf-8")
+    if "gzip" in request.headers.get("Accept-Encoding", "").lower():
+        if cached.gzip is None:  # made once per track version, not per request
+            cached.gzip = gzip.compress(cached.json, compresslevel=6, mtime=0)
+        response.set_data(cached.gzip)
+        response.headers["Content-Encoding"] = "gzip"
+        response.headers["Vary"] = "Accept-Encoding"
+    return response
+
+
+@bp.get("/recordings/<rec_id>/peaks")
+def peaks(rec_id: str):
+    lib = library()
+    rec = lib.recording(rec_id)
+    result = lib.peaks.get(rec.sha256, lib.media_path(rec), rec.duration)
+    return jsonify(result.to_dict())
+
+
+@bp.get("/recordings/<rec_id>/find")
+def find(rec_id: str):
+    """The same matches as ``navar find --json``: the quote located in the audio."""
+    lib = library()
+    rec = lib.recording(rec_id)
+    query = _query()
+    try:
+        from align import quotes
+    except ImportError as exc:
+        raise NotAvailable("Quote search is not available in this installation.") from exc
+    limit = _int_arg("limit", 5, 1, 50)
+    try:
+        matches = quotes.find_quotes(
+            lib.archive, rec.id, query, language=request.args.get("lang") or None, limit=limit,
+            model=current_app.config.get("SPEECH_MODEL"),
+        )  # fmt: skip
+    except NavarError as exc:  # e.g. no timed track in that language: the request can't be met
+        raise BadRequest(str(exc)) from exc
+    return jsonify([m.to_dict() for m in matches])
+
+
+@bp.get("/search")
+def search():
+    query = _query()
+    hits, error = search_hits.run(
+        library().archive, query, request.args.get("lang"), _int_arg("limit", 20, 1, 200)
+    )
+    if error:
+        return jsonify(error=error, status=503), 503
+    return jsonify(hits)
+
+
+@bp.get("/recordings/<rec_id>/cite")
+def cite(rec_id: str):
+    lib = library()
+    rec = lib.recording(rec_id)
+    start, end = spans.span(request.args, rec.duration)
+    try:
+        from align import citation
+    except ImportError as exc:
+        raise NotAvailable("Citations are not available in this installation.") from exc
+    return jsonify(citation.cite_span(lib.archive, rec.id, start, end).to_dict())
+
+
+def _query() -> str:
+    query = request.args.get("q", "").strip()
+    if not query:
+        raise BadRequest("Give the text to look for as q=...")
+    if len(query) > MAX_QUERY:
+        raise BadRequest(f"The query is too long (at most {MAX_QUERY} characters).")
+    return query
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise BadRequest(f"{name} must be a whole number.") from exc
+    if not low <= value <= high:
+        raise BadRequest(f"{name} must be between {low} and {high}.")
+    return value

@@ -1,0 +1,21 @@
+"""Cut the audio of a cited span out of an original, as MP3, without touching the original."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from transcribe.audio import require_ffmpeg
+from transcribe.errors import AudioError
+
+
+def cut_mp3(path: Path, start: float, end: float) -> bytes:
+    require_ffmpeg()
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-ss", f"{start:.3f}",
+           "-t", f"{end - start:.3f}", "-i", str(path), "-map", "0:a:0",
+           "-c:a", "libmp3lame", "-q:a", "4", "-f", "mp3", "-"]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, check=False, timeout=120)
+    if proc.returncode != 0 or not proc.stdout:
+        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no audio"]
+        raise AudioError(f"the clip could not be cut ({reason[0]})")
+    return proc.stdout

@@ -1,0 +1,58 @@
+"""Audio and downloads: the original with HTTP Range, track files, and clips of cited spans."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request, send_file
+from werkzeug.exceptions import NotFound
+
+from transcribe import subtitles
+
+from . import clips, spans
+from .library import Library
+
+bp = Blueprint("media", __name__)
+
+
+def library() -> Library:
+    return current_app.extensions["navar"]
+
+
+@bp.get("/media/<rec_id>")
+def audio(rec_id: str):
+    lib = library()
+    rec = lib.recording(rec_id)
+    # conditional=True answers Range requests with 206 and only the bytes asked for, so the
+    # browser can seek in a long recording without downloading it whole.
+    response = send_file(lib.media_path(rec), conditional=True, max_age=3600)
+    response.headers["Accept-Ranges"] = "bytes"
+    return response
+
+
+@bp.get("/r/<rec_id>/tracks/<name>")
+def track_file(rec_id: str, name: str):
+    """``<track>.<vtt|srt|txt|json>``: inline for <track> elements, ``?download=1`` to save."""
+    track_id, _, fmt = name.rpartition(".")
+    if fmt not in subtitles.EXPORT_FORMATS:
+        raise NotFound(f"No such download; use .{', .'.join(subtitles.EXPORT_FORMATS)}.")
+    lib = library()
+    track = lib.track(rec_id, track_id)
+    body = subtitles.export(track, fmt)
+    response = Response(body, content_type=subtitles.MEDIA_TYPES[fmt])
+    if request.args.get("download"):
+        filename = f"{track.recording_id}.{track.id}.{fmt}"
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/r/<rec_id>/clip.mp3")
+def clip(rec_id: str):
+    lib = library()
+    rec = lib.recording(rec_id)
+    start, end = spans.span(request.args, rec.duration, current_app.config["MAX_CLIP_SECONDS"])
+    data = clips.cut_mp3(lib.media_path(rec), start, end)
+    name = f"{rec.id}_{start:.2f}-{end:.2f}.mp3"
+    return Response(
+        data,
+        content_type="audio/mpeg",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

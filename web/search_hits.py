@@ -1,0 +1,31 @@
+"""Archive-wide search for the front page and /api/search, through align.archive_search.
+
+The search index is a derived file the align package keeps up to date; here it is only read
+from. A missing or broken index gives an empty result and a message, not an error page.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from transcribe.archive import Archive
+from transcribe.errors import NavarError
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY = 500
+
+
+def run(
+    archive: Archive, query: str, language: str | None = None, limit: int = 20
+) -> tuple[list[dict], str | None]:
+    """(hits as dicts, an error message or None)."""
+    from align import archive_search
+
+    query = query[:MAX_QUERY]
+    try:
+        hits = archive_search.search(archive, query, limit=limit, language=language or None)
+    except NavarError as exc:
+        log.warning("search failed: %s", exc)
+        return [], str(exc)
+    return [h.to_dict() for h in hits], None

@@ -1,0 +1,658 @@
+// The player: audio over /media/<id>, a waveform, the transcript in Persian and English rows
+// kept in step with the audio, search, and citations. Transcript text is only ever put into
+// the page with textContent, never as markup.
+"use strict";
+(function () {
+  const rec = JSON.parse(document.getElementById("recording-data").textContent);
+  const audio = document.getElementById("audio");
+  const transcriptEl = document.getElementById("transcript");
+  const canvas = document.getElementById("waveform");
+  const followBtn = document.getElementById("follow");
+  const statusEl = document.getElementById("status");
+  const primarySelect = document.getElementById("primary-track");
+  const secondarySelect = document.getElementById("secondary-track");
+  const SEEK_STEP = 5;
+
+  const state = {
+    primary: null, // the track shown right to left (the recording's language)
+    secondary: null, // the English track beside it
+    columns: [], // per shown track: {words: [{s, e, el}], segs: [{s, e, el, row}]}
+    rows: [],
+    quote: null, // {start, end} of the permalink or citation being shown
+    follow: true,
+    peaks: null,
+    activeWords: new Set(),
+    activeRow: null,
+  };
+  window.navarPlayer = state; // for tests and the curious
+
+  // --- small helpers ----------------------------------------------------------------------------
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v !== null && v !== undefined) node.setAttribute(k, v);
+    }
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function clock(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    const mm = String(m).padStart(2, "0");
+    const ss = String(s % 60).padStart(2, "0");
+    return h ? `${h}:${mm}:${ss}` : `${m}:${ss}`;
+  }
+
+  function num(x) {
+    return (Math.round(x * 1000) / 1000).toString();
+  }
+
+  // Index of the last item whose start is <= t (items sorted by start), or -1. Binary search:
+  // a 3-hour transcript has tens of thousands of words and this runs on every frame.
+  function lastStartingBefore(items, t) {
+    let lo = 0;
+    let hi = items.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (items[mid].s <= t) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  function say(message) {
+    statusEl.textContent = message || "";
+  }
+
+  function isTimed(seg) {
+    return seg.start !== null && seg.end !== null;
+  }
+
+  // --- choosing tracks --------------------------------------------------------------------------
+
+  function primaryCandidates() {
+    const rtl = rec.tracks.filter((t) => t.rtl || t.language === rec.language);
+    return rtl.length ? rtl : rec.tracks;
+  }
+
+  function secondaryCandidates() {
+    return rec.tracks.filter((t) => !t.rtl && t.language !== rec.language);
+  }
+
+  // Prefer what is placed in time, then human over machine.
+  function rank(t) {
+    const timed = t.timed_segments > 0 ? 0 : 2;
+    return timed + (t.machine ? 1 : 0);
+  }
+
+  function fillSelect(select, tracks, none) {
+    select.textContent = "";
+    if (none) select.appendChild(el("option", { value: "" }, "none"));
+    for (const t of tracks) {
+      const untimed = t.timed_segments ? "" : ", not yet in time";
+      select.appendChild(el("option", { value: t.id }, `${t.id} (${t.label}${untimed})`));
+    }
+  }
+
+  function initialChoice(tracks, param) {
+    const wanted = new URLSearchParams(location.search).get(param);
+    if (wanted && tracks.some((t) => t.id === wanted)) return wanted;
+    const sorted = tracks.slice().sort((a, b) => rank(a) - rank(b));
+    return sorted.length ? sorted[0].id : "";
+  }
+
+  const trackCache = new Map();
+  async function loadTrack(id) {
+    if (!id) return null;
+    if (!trackCache.has(id)) {
+      const url = `/api/recordings/${rec.id}/tracks/${encodeURIComponent(id)}`;
+      trackCache.set(
+        id,
+        fetch(url).then((r) => {
+          if (!r.ok) throw new Error(`track ${id}: HTTP ${r.status}`);
+          return r.json();
+        })
+      );
+    }
+    return trackCache.get(id);
+  }
+
+  // --- building the transcript ----------------------------------------------------------------
+
+  // Rows follow the primary track's segments; each secondary segment joins the row of the
+  // source segment it renders, else the row it overlaps most in time, else a row in proportion.
+  function placeSecondary(rows, primary, secondary) {
+    const byId = new Map(rows.map((r, i) => [r.seg && r.seg.id, i]));
+    const timedRows = rows
+      .map((r, i) => ({ s: r.seg && isTimed(r.seg) ? r.seg.start : null, i }))
+      .filter((x) => x.s !== null);
+    const n = secondary.segments.length;
+    secondary.segments.forEach((seg, k) => {
+      let idx = -1;
+      if (primary && secondary.source_track === primary.id) {
+        for (const sid of seg.source_ids || []) {
+          if (byId.has(sid)) {
+            idx = byId.get(sid);
+            break;
+          }
+        }
+      }
+      if (idx < 0 && isTimed(seg) && timedRows.length) {
+        const mid = (seg.start + seg.end) / 2;
+        const j = lastStartingBefore(timedRows, mid);
+        idx = timedRows[Math.max(0, j)].i;
+      }
+      if (idx < 0) idx = Math.min(rows.length - 1, Math.floor((k * rows.length) / n));
+      rows[idx].others.push(seg);
+    });
+  }
+
+  function buildRows(primary, secondary) {
+    let rows;
+    if (primary) {
+      rows = primary.segments.map((seg) => ({ seg, others: [] }));
+    } else {
+      rows = secondary.segments.map((seg) => ({ seg: null, others: [seg] }));
+      return rows;
+    }
+    if (secondary && rows.length) placeSecondary(rows, primary, secondary);
+    return rows;
+  }
+
+  function renderSegment(container, seg, column) {
+    const start = isTimed(seg) ? seg.start : null;
+    const segEl = el("span", { class: "seg", "data-id": seg.id });
+    if (start !== null) {
+      segEl.dataset.s = seg.start;
+      segEl.dataset.e = seg.end;
+    }
+    const words = (seg.words || []).filter((w) => w.text.trim());
+    if (words.length) {
+      words.forEach((w, i) => {
+        if (i) segEl.appendChild(document.createTextNode(" "));
+        const wEl = el("span", { class: "w", "data-s": w.start, "data-e": w.end }, w.text.trim());
+        segEl.appendChild(wEl);
+        column.words.push({ s: w.start, e: w.end, el: wEl });
+      });
+    } else {
+      segEl.textContent = seg.text;
+    }
+    if (seg.flags && seg.flags.length) segEl.title = seg.flags.join(", ");
+    container.appendChild(segEl);
+    container.appendChild(document.createTextNode(" "));
+    if (start !== null) column.segs.push({ s: seg.start, e: seg.end, el: segEl });
+    return segEl;
+  }
+
+  function columnHeader(track, cls) {
+    const head = el("div", { class: `col-head ${cls}` });
+    if (!track) return head;
+    head.appendChild(el("span", { class: "label" }, track.label));
+    head.appendChild(el("code", {}, track.id));
+    if (track.kind === "asr" || track.kind === "mt") {
+      head.appendChild(el("span", { class: "badge" }, "machine output: check against the audio"));
+    }
+    return head;
+  }
+
+  function render(primary, secondary) {
+    const primaryCol = { words: [], segs: [] };
+    const secondaryCol = { words: [], segs: [] };
+    const rows = buildRows(primary, secondary);
+    transcriptEl.textContent = "";
+    const heads = el("div", { class: "row heads" });
+    const primaryMeta = primary && rec.tracks.find((t) => t.id === primary.id);
+    const secondaryMeta = secondary && rec.tracks.find((t) => t.id === secondary.id);
+    heads.appendChild(el("div", { class: "time" }));
+    const faHead = columnHeader(primaryMeta, "fa");
+    faHead.setAttribute("dir", "rtl");
+    heads.appendChild(faHead);
+    heads.appendChild(columnHeader(secondaryMeta, "en"));
+    transcriptEl.appendChild(heads);
+
+    const frag = document.createDocumentFragment();
+    state.rows = rows.map((row) => {
+      const rowEl = el("div", { class: "row" });
+      const anchor = row.seg || row.others[0];
+      const t = anchor && isTimed(anchor) ? anchor.start : null;
+      const timeBtn = el("button", { class: "time", type: "button" }, t === null ? "–" : clock(t));
+      if (t !== null) timeBtn.dataset.s = t;
+      else timeBtn.disabled = true;
+      rowEl.appendChild(timeBtn);
+      const lang = primary ? primary.language : rec.language;
+      const fa = el("div", { class: "fa", dir: "rtl", lang });
+      if (row.seg) renderSegment(fa, row.seg, primaryCol);
+      const en = el("div", { class: "en", dir: "ltr", lang: secondary ? secondary.language : "en" });
+      for (const seg of row.others) renderSegment(en, seg, secondaryCol);
+      rowEl.append(fa, en);
+      frag.appendChild(rowEl);
+      return { el: rowEl, s: t };
+    });
+    transcriptEl.appendChild(frag);
+    for (const col of [primaryCol, secondaryCol]) {
+      col.words.sort((a, b) => a.s - b.s);
+      col.segs.sort((a, b) => a.s - b.s);
+    }
+    state.columns = [primaryCol, secondaryCol];
+    state.timedRows = state.rows.filter((r) => r.s !== null).sort((a, b) => a.s - b.s);
+    state.activeWords = new Set();
+    state.activeRow = null;
+    markQuote();
+    update(true);
+  }
+
+  async function showTracks() {
+    say("Loading the transcript…");
+    try {
+      const [primary, secondary] = await Promise.all([
+        loadTrack(primarySelect.value),
+        loadTrack(secondarySelect.value),
+      ]);
+      state.primary = primary;
+      state.secondary = secondary;
+      if (!primary && !secondary) {
+        transcriptEl.textContent = "";
+        transcriptEl.appendChild(el("p", {}, "This recording has no transcript yet."));
+      } else {
+        render(primary, secondary);
+      }
+      say("");
+      runSearch();
+    } catch (err) {
+      say(`The transcript could not be loaded (${err.message}).`);
+    }
+  }
+
+  // --- following the audio ----------------------------------------------------------------------
+
+  function activeIn(items, t) {
+    const i = lastStartingBefore(items, t);
+    return i >= 0 && t <= items[i].e + 0.05 ? items[i] : null;
+  }
+
+  function update(force) {
+    const t = audio.currentTime;
+    const words = new Set();
+    for (const col of state.columns) {
+      const w = activeIn(col.words, t);
+      if (w) words.add(w.el);
+      const s = activeIn(col.segs, t);
+      if (s) words.add(s.el);
+    }
+    for (const node of state.activeWords) {
+      if (!words.has(node)) node.classList.remove("active");
+    }
+    for (const node of words) node.classList.add("active");
+    state.activeWords = words;
+
+    const rows = state.timedRows || [];
+    const r = rows[lastStartingBefore(rows, t)] || null;
+    if (r !== state.activeRow || force) {
+      if (state.activeRow) state.activeRow.el.classList.remove("current");
+      if (r) r.el.classList.add("current");
+      state.activeRow = r;
+      if (r && state.follow && !audio.paused) scrollToRow(r);
+    }
+    drawWaveform();
+  }
+
+  let programmaticUntil = 0;
+  function scrollToRow(r) {
+    programmaticUntil = performance.now() + 800;
+    r.el.scrollIntoView({ block: "center", behavior: "smooth" });
+  }
+
+  function readerScrolled() {
+    if (performance.now() < programmaticUntil) return;
+    if (state.follow) {
+      state.follow = false;
+      followBtn.hidden = false;
+    }
+  }
+  window.addEventListener("wheel", readerScrolled, { passive: true });
+  window.addEventListener("touchmove", readerScrolled, { passive: true });
+  followBtn.addEventListener("click", () => {
+    state.follow = true;
+    followBtn.hidden = true;
+    if (state.activeRow) scrollToRow(state.activeRow);
+  });
+
+  let frame = 0;
+  function tick() {
+    update(false);
+    frame = audio.paused ? 0 : requestAnimationFrame(tick);
+  }
+  audio.addEventListener("play", () => {
+    if (!frame) frame = requestAnimationFrame(tick);
+  });
+  audio.addEventListener("timeupdate", () => update(false));
+  audio.addEventListener("seeked", () => update(false));
+  audio.addEventListener("loadedmetadata", () => drawWaveform());
+
+  function seek(t, play) {
+    audio.currentTime = Math.max(0, t);
+    update(false);
+    if (play) audio.play().catch(() => {});
+  }
+
+  // Clicking a word, a segment or a row's time seeks; selecting text makes a citation instead.
+  transcriptEl.addEventListener("click", (ev) => {
+    const sel = window.getSelection();
+    if (sel && !sel.isCollapsed) return;
+    const target = ev.target.closest("[data-s]");
+    if (!target) return;
+    seek(parseFloat(target.dataset.s), false);
+  });
+
+  // --- keyboard and speed -----------------------------------------------------------------------
+
+  document.addEventListener("keydown", (ev) => {
+    const tag = ev.target.tagName;
+    if (["INPUT", "TEXTAREA", "SELECT", "BUTTON", "AUDIO"].includes(tag)) return;
+    if (ev.key === " ") {
+      ev.preventDefault();
+      if (audio.paused) audio.play().catch(() => {});
+      else audio.pause();
+    } else if (ev.key === "ArrowLeft") {
+      ev.preventDefault();
+      seek(audio.currentTime - SEEK_STEP, false);
+    } else if (ev.key === "ArrowRight") {
+      ev.preventDefault();
+      seek(audio.currentTime + SEEK_STEP, false);
+    } else if (["PageUp", "PageDown", "ArrowUp", "ArrowDown", "Home", "End"].includes(ev.key)) {
+      readerScrolled();
+    }
+  });
+  document.getElementById("speed").addEventListener("change", (ev) => {
+    audio.playbackRate = parseFloat(ev.target.value);
+  });
+
+  // --- waveform ---------------------------------------------------------------------------------
+
+  function duration() {
+    return isFinite(audio.duration) && audio.duration > 0 ? audio.duration : rec.duration;
+  }
+
+  function drawWaveform() {
+    const ctx = canvas.getContext("2d");
+    const ratio = window.devicePixelRatio || 1;
+    const w = canvas.clientWidth;
+    const h = canvas.clientHeight;
+    if (canvas.width !== Math.round(w * ratio)) {
+      canvas.width = Math.round(w * ratio);
+      canvas.height = Math.round(h * ratio);
+    }
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const dur = duration();
+    const x = (t) => (t / dur) * w;
+    if (state.quote) {
+      ctx.fillStyle = "rgba(255, 196, 0, 0.35)";
+      ctx.fillRect(x(state.quote.start), 0, Math.max(2, x(state.quote.end) - x(state.quote.start)), h);
+    }
+    const pos = x(audio.currentTime);
+    const peaks = state.peaks;
+    if (peaks && peaks.peaks.length) {
+      const n = peaks.peaks.length;
+      const span = peaks.seconds_per_peak;
+      for (let px = 0; px < w; px++) {
+        const a = Math.floor(((px / w) * dur) / span);
+        const b = Math.max(a + 1, Math.floor((((px + 1) / w) * dur) / span));
+        let m = 0;
+        for (let i = a; i < b && i < n; i++) m = Math.max(m, peaks.peaks[i]);
+        const bar = Math.max(1, (m / 255) * (h - 4));
+        ctx.fillStyle = px < pos ? "#1f5f8b" : "#9bb7cc";
+        ctx.fillRect(px, (h - bar) / 2, 1, bar);
+      }
+    }
+    ctx.fillStyle = "#c0392b";
+    ctx.fillRect(Math.min(w - 2, pos), 0, 2, h);
+  }
+
+  canvas.addEventListener("click", (ev) => {
+    const box = canvas.getBoundingClientRect();
+    seek(((ev.clientX - box.left) / box.width) * duration(), false);
+  });
+  window.addEventListener("resize", () => drawWaveform());
+
+  fetch(`/api/recordings/${rec.id}/peaks`)
+    .then((r) => (r.ok ? r.json() : null))
+    .then((p) => {
+      state.peaks = p;
+      drawWaveform();
+    })
+    .catch(() => {});
+
+  // --- quotes, permalinks and citations ---------------------------------------------------------
+
+  function markQuote() {
+    for (const node of transcriptEl.querySelectorAll(".quote")) node.classList.remove("quote");
+    const q = state.quote;
+    if (!q) return;
+    let first = null;
+    for (const col of state.columns) {
+      const items = col.words.length ? col.words : col.segs;
+      // A small tolerance: the quote's ends are word boundaries, possibly rounded.
+      for (const it of items) {
+        if (it.s >= q.start - 0.05 && it.e <= q.end + 0.05) {
+          it.el.classList.add("quote");
+          if (!first) first = it.el;
+        }
+      }
+    }
+    if (first) {
+      programmaticUntil = performance.now() + 800;
+      first.scrollIntoView({ block: "center" });
+    }
+    drawWaveform();
+  }
+
+  function parseHash() {
+    const m = /^#t=([0-9.]+)(?:,([0-9.]+))?$/.exec(location.hash);
+    if (!m) return null;
+    const start = parseFloat(m[1]);
+    const end = m[2] !== undefined ? parseFloat(m[2]) : start;
+    if (!isFinite(start) || !isFinite(end) || end < start) return null;
+    return { start, end };
+  }
+
+  // Opening a permalink seeks to the quote and marks it; it never starts playback by itself.
+  function openPermalink() {
+    const q = parseHash();
+    if (!q) return;
+    state.quote = q;
+    const go = () => {
+      audio.currentTime = q.start;
+      update(true);
+    };
+    if (audio.readyState >= 1) go();
+    else audio.addEventListener("loadedmetadata", go, { once: true });
+    markQuote();
+  }
+  window.addEventListener("hashchange", openPermalink);
+
+  function wordsIn(start, end) {
+    const out = [];
+    for (const col of state.columns) {
+      const items = col.words.length ? col.words : col.segs;
+      const part = items.filter((it) => it.s >= start - 0.05 && it.e <= end + 0.05);
+      if (part.length) out.push(part.map((it) => it.el.textContent).join(" "));
+    }
+    return out;
+  }
+
+  async function showCitation(start, end, quoteText) {
+    state.quote = { start, end };
+    markQuote();
+    const link = `${location.origin}/r/${rec.id}#t=${num(start)},${num(end)}`;
+    let text = quoteText || wordsIn(start, end)[0] || "";
+    let citation = `"${text}" (${rec.title}, ${clock(start)}–${clock(end)}; SHA-256 ${rec.sha256}) ${link}`;
+    try {
+      const r = await fetch(`/api/recordings/${rec.id}/cite?start=${num(start)}&end=${num(end)}`);
+      if (r.ok) {
+        const c = await r.json();
+        if (c.text) citation = c.text;
+        if (c.quote) text = c.quote;
+      }
+    } catch (err) {
+      /* the local citation above still holds */
+    }
+    document.getElementById("citation-quote").textContent = text;
+    document.getElementById("citation-link").value = link;
+    document.getElementById("citation-text").value = citation;
+    document.getElementById("citation-clip").href =
+      `/r/${rec.id}/clip.mp3?start=${num(start)}&end=${num(end)}`;
+    document.getElementById("citation").hidden = false;
+    history.replaceState(null, "", `#t=${num(start)},${num(end)}`);
+  }
+
+  // Selecting words in the transcript cites exactly the words selected.
+  transcriptEl.addEventListener("mouseup", () => {
+    const sel = window.getSelection();
+    if (!sel || sel.isCollapsed || !sel.rangeCount) return;
+    const range = sel.getRangeAt(0);
+    let start = Infinity;
+    let end = -Infinity;
+    for (const col of state.columns) {
+      for (const it of col.words.length ? col.words : col.segs) {
+        if (range.intersectsNode(it.el)) {
+          start = Math.min(start, it.s);
+          end = Math.max(end, it.e);
+        }
+      }
+    }
+    if (isFinite(start) && end > start) showCitation(start, end, sel.toString().trim());
+  });
+
+  document.getElementById("citation-copy").addEventListener("click", async () => {
+    const text = document.getElementById("citation-text");
+    try {
+      await navigator.clipboard.writeText(text.value);
+      say("Citation copied.");
+    } catch (err) {
+      text.select();
+      document.execCommand("copy");
+      say("Citation copied.");
+    }
+  });
+  document.getElementById("citation-close").addEventListener("click", () => {
+    document.getElementById("citation").hidden = true;
+  });
+
+  // The quote box: find the words in the loaded transcript (normalised, ignoring spaces); if
+  // they are not there, ask the server to find them in the audio.
+  function locateInColumn(col, query) {
+    const target = NavarText.compact(query);
+    if (!target || !col.words.length) return null;
+    let joined = "";
+    const owner = [];
+    col.words.forEach((w, i) => {
+      const c = NavarText.compact(w.el.textContent);
+      joined += c;
+      for (let k = 0; k < c.length; k++) owner.push(i);
+    });
+    const at = joined.indexOf(target);
+    if (at < 0) return null;
+    const a = col.words[owner[at]];
+    const b = col.words[owner[at + target.length - 1]];
+    return { start: a.s, end: b.e };
+  }
+
+  document.getElementById("quote-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const query = document.getElementById("quote").value.trim();
+    if (!query) return;
+    for (const col of state.columns) {
+      const span = locateInColumn(col, query);
+      if (span) {
+        seek(span.start, false);
+        showCitation(span.start, span.end);
+        return;
+      }
+    }
+    say("Not in the transcript as written; searching the audio (this can take a while)…");
+    try {
+      const r = await fetch(`/api/recordings/${rec.id}/find?q=${encodeURIComponent(query)}`);
+      const body = await r.json();
+      if (!r.ok) throw new Error(body.error || `HTTP ${r.status}`);
+      if (!body.length) {
+        say("The quote was not found.");
+        return;
+      }
+      say("");
+      seek(body[0].start, false);
+      showCitation(body[0].start, body[0].end, body[0].text);
+    } catch (err) {
+      say(`The quote was not found (${err.message}).`);
+    }
+  });
+
+  // --- search within the recording -------------------------------------------------------------
+
+  const hitsEl = document.getElementById("search-hits");
+  const searchInput = document.getElementById("search");
+  const MAX_HITS = 200;
+
+  function runSearch() {
+    const q = NavarText.normalize(searchInput.value);
+    hitsEl.textContent = "";
+    for (const node of transcriptEl.querySelectorAll(".hit")) node.classList.remove("hit");
+    if (!q) {
+      hitsEl.hidden = true;
+      return;
+    }
+    const qc = q.replace(/ /g, "");
+    let count = 0;
+    for (const col of state.columns) {
+      for (const seg of col.segs) {
+        const text = seg.el.textContent;
+        const norm = NavarText.normalize(text);
+        if (!norm.includes(q) && !norm.replace(/ /g, "").includes(qc)) continue;
+        seg.el.classList.add("hit");
+        if (++count > MAX_HITS) continue;
+        const li = el("li", { class: "search-hit", "data-s": seg.s });
+        li.appendChild(el("span", { class: "time" }, clock(seg.s)));
+        li.appendChild(el("span", { class: "text", dir: "auto" }, text));
+        hitsEl.appendChild(li);
+      }
+    }
+    if (!count) hitsEl.appendChild(el("li", { class: "none" }, "No match in this transcript."));
+    if (count > MAX_HITS) hitsEl.appendChild(el("li", { class: "none" }, `${count} matches; first ${MAX_HITS} shown.`));
+    hitsEl.hidden = false;
+  }
+
+  let searchTimer = 0;
+  searchInput.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(runSearch, 150);
+  });
+  document.getElementById("search-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    runSearch();
+  });
+  hitsEl.addEventListener("click", (ev) => {
+    const hit = ev.target.closest("[data-s]");
+    if (hit) seek(parseFloat(hit.dataset.s), false);
+  });
+
+  // --- start ------------------------------------------------------------------------------------
+
+  fillSelect(primarySelect, primaryCandidates(), false);
+  fillSelect(secondarySelect, secondaryCandidates(), true);
+  primarySelect.value = initialChoice(primaryCandidates(), "fa");
+  secondarySelect.value = initialChoice(secondaryCandidates(), "en");
+  primarySelect.addEventListener("change", showTracks);
+  secondarySelect.addEventListener("change", showTracks);
+  showTracks().then(() => {
+    openPermalink();
+    document.body.dataset.ready = "1";
+  });
+})();
