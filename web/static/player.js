@@ -212,10 +212,10 @@
     const primaryMeta = primary && rec.tracks.find((t) => t.id === primary.id);
     const secondaryMeta = secondary && rec.tracks.find((t) => t.id === secondary.id);
     heads.appendChild(el("div", { class: "time" }));
-    const faHead = columnHeader(primaryMeta, "fa");
+    const faHead = columnHeader(primaryMeta, "head-fa");
     faHead.setAttribute("dir", "rtl");
     heads.appendChild(faHead);
-    heads.appendChild(columnHeader(secondaryMeta, "en"));
+    heads.appendChild(columnHeader(secondaryMeta, "head-en"));
     transcriptEl.appendChild(heads);
 
     const frag = document.createDocumentFragment();
