@@ -1,18 +1,41 @@
-"""Run faster-whisper over a recording and return a Track.
+"""Run faster-whisper over a recording, piece by piece, and return a checked, refined Track.
 
-This is the plain path: decode, transcribe with word timestamps, convert. Boundary refinement,
-the guards against Whisper's failure modes and chunked decoding for long files build on it.
+Long recordings are decoded in pieces of a few minutes cut at the quietest moment near each
+piece's end, so memory stays flat however long the recording is (whole-file log-mel features
+cost 3.5 GB for an hour, see MODELS.md) and no word is cut in two. Each piece is transcribed
+with word timestamps; every segment goes through the guards (a failing one is retried with a
+fresh context and higher temperature, or dropped and noted); then starts are moved to speech
+onsets (boundaries.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import functools
+import hashlib
+import logging
+import subprocess
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import __version__, audio, speech_model
+import numpy as np
+
+from . import __version__, audio, boundaries, guards, speech_model
 from .transcript import Provenance, Segment, Track, Word, segment_id
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = audio.SAMPLE_RATE
+# faster-whisper's defaults know only Latin and CJK punctuation; without the Persian marks a
+# "؟" or "،" becomes a word of its own with its own (meaningless) time.
+PREPEND_PUNCTUATIONS = "\"'“¿([{-«"
+APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、،؛؟»۔…"
+MIN_DURATION = 0.5  # seconds; shorter audio cannot hold a word Whisper could transcribe
+_LANGUAGE_MISMATCH_P = 0.7  # how sure detection must be before we say the language is wrong
+_RETRY_TEMPERATURES = [0.4, 0.6, 0.8, 1.0]
+_RETRY_PAD = 0.1  # seconds of context either side of a segment that is re-decoded alone
 
 
 @dataclass
@@ -27,6 +50,27 @@ class TranscribeOptions:
     vad_filter: bool = False
     temperature: list[float] = field(default_factory=lambda: [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
     compute_type: str = "int8"
+    chunk_seconds: float = 240.0  # decode this much at a time (cut at the nearest quiet spot)
+    guards: bool = True  # check segments for loops, text over silence, wrong script
+    refine_boundaries: bool = True  # move starts to speech onsets
+    check_language: bool = True  # warn when the speech is not in the language asked for
+    prepend_punctuations: str = PREPEND_PUNCTUATIONS
+    append_punctuations: str = APPEND_PUNCTUATIONS
+
+
+@dataclass
+class RunInfo:
+    """What happened in a run, beyond the track itself."""
+
+    language: str
+    language_probability: float | None
+    duration: float  # seconds of audio decoded
+    seconds: float  # wall-clock time of the run
+    pieces: int = 0
+    retried: int = 0
+    dropped: int = 0
+    moved_starts: int = 0
+    warnings: list[str] = field(default_factory=list)  # also in the track's provenance notes
 
 
 def replace(options: TranscribeOptions, **changes) -> TranscribeOptions:
@@ -38,56 +82,282 @@ def settings_of(options: TranscribeOptions) -> dict:
     return asdict(options)
 
 
+def software() -> str:
+    import ctranslate2
+    import faster_whisper
+
+    return (
+        f"navar {__version__}, faster-whisper {faster_whisper.__version__}, "
+        f"ctranslate2 {ctranslate2.__version__}"
+    )
+
+
+def model_description(model_spec: str | None) -> str:
+    """The model as recorded in provenance: name or folder, with a checksum where we have files."""
+    source = speech_model.resolve(model_spec)
+    if source.kind == "path":
+        return f"{source.description}, model.bin sha256:{_file_sha256(source.location)[:12]}"
+    return source.description
+
+
 def run(
     model_spec: str | None,
     media: Path,
     recording_id: str,
     options: TranscribeOptions,
     progress: Callable[[float, float], None] | None = None,
-):
-    """Transcribe ``media``; returns (Track, faster-whisper's TranscriptionInfo)."""
-    source = speech_model.resolve(model_spec)
-    model = speech_model.load(model_spec, options.compute_type)
-    samples = audio.decode(media)
-    settings = settings_of(options)
-    segments, info = model.transcribe(
+    total: float | None = None,
+) -> tuple[Track, RunInfo]:
+    """Transcribe (or translate) ``media``; returns the Track and a RunInfo.
+
+    ``progress`` is called with (seconds done, ``total``) as pieces advance; ``total`` defaults
+    to the duration the container declares.
+    """
+    began = time.monotonic()
+    model = _load(model_spec, options.compute_type)
+    total = total or _declared_duration(media) or 0.0
+    translate = options.task == "translate"
+    info = RunInfo(options.language or "und", None, duration=0.0, seconds=0.0)
+    ctx = _Context(model, options, info, language=options.language)
+    segments: list[Segment] = []
+    for offset, samples in pieces(media, options.chunk_seconds):
+        info.pieces += 1
+        info.duration = offset + len(samples) / SAMPLE_RATE
+        speech = _speech_spans(samples)
+        if not speech:
+            _report(progress, info.duration, total)
+            continue
+        if ctx.language is None:  # auto: detect once, then hold it for every piece
+            ctx.language = _detect_language(ctx, samples, speech)
+        piece = _transcribe_piece(model, samples, offset, ctx.language, options)
+        energy = boundaries.energy(samples, offset)
+        for seg in piece:
+            kept = _guard(ctx, samples, offset, seg, speech) if options.guards else [seg]
+            if options.refine_boundaries:
+                info.moved_starts += boundaries.refine_starts(kept, energy)
+            segments.extend(kept)
+            _report(progress, min(offset + seg.end, info.duration), total)
+        _report(progress, info.duration, total)
+
+    if info.duration < MIN_DURATION:
+        info.warnings.append(
+            f"the audio is only {info.duration:.2f} s long: too short to hold speech that could "
+            "be transcribed"
+        )
+    elif not segments and not info.dropped:
+        info.warnings.append(
+            "no speech was found (only silence, noise or music?): the track is empty"
+        )
+    elif not segments:
+        info.warnings.append("every segment failed the guards: the track is empty")
+    for i, seg in enumerate(segments):
+        seg.id = segment_id(i)
+    info.language = "en" if translate else (ctx.language or "und")
+    kind = "mt" if translate else "asr"
+    track = Track(
+        id=f"{info.language}.{kind}",
+        recording_id=recording_id,
+        language=info.language,
+        kind=kind,
+        provenance=Provenance(
+            software=software(),
+            model=model_description(model_spec),
+            settings=settings_of(options),
+            notes=list(info.warnings),
+        ),
+        segments=segments,
+    )
+    info.seconds = round(time.monotonic() - began, 3)
+    return track, info
+
+
+# --- pieces -------------------------------------------------------------------------------------
+
+
+def pieces(media: Path, chunk_seconds: float) -> Iterator[tuple[float, np.ndarray]]:
+    """Yield (offset seconds, samples) pieces of about ``chunk_seconds``, cut at quiet moments.
+
+    Holds at most about one piece plus one read block in memory. The cut is the quietest half
+    second in the last eighth of the piece (at most 30 s), so it falls in a pause, not a word.
+    """
+    size = int(chunk_seconds * SAMPLE_RATE)
+    search = min(int(30 * SAMPLE_RATE), size // 8)
+    block = min(chunk_seconds, 60.0)
+    buf = np.zeros(0, dtype=np.float32)
+    offset = 0
+    for _, data in audio.iter_chunks(media, block):
+        buf = np.concatenate([buf, data])
+        while len(buf) >= size + search:
+            cut = boundaries.quietest_cut(buf, size - search, size)
+            yield offset / SAMPLE_RATE, buf[:cut]
+            offset += cut
+            buf = buf[cut:]
+    if len(buf) or offset == 0:
+        yield offset / SAMPLE_RATE, buf
+
+
+def _transcribe_piece(model, samples, offset, language, options, temperature=None):
+    """The segments (in recording time) faster-whisper finds in one piece of audio."""
+    if len(samples) < int(MIN_DURATION * SAMPLE_RATE):
+        return []
+    found, _ = model.transcribe(
         samples,
-        language=options.language,
+        language=language,
         task=options.task,
         beam_size=options.beam_size,
         word_timestamps=options.word_timestamps,
         condition_on_previous_text=options.condition_on_previous_text,
         vad_filter=options.vad_filter,
-        temperature=options.temperature,
+        temperature=temperature or options.temperature,
+        prepend_punctuations=options.prepend_punctuations,
+        append_punctuations=options.append_punctuations,
     )
-    out: list[Segment] = []
-    for seg in segments:
-        words = [
-            Word(start=round(w.start, 3), end=round(w.end, 3), text=w.word.strip(),
-                 probability=round(w.probability, 4))
-            for w in (seg.words or [])
-        ]  # fmt: skip
-        out.append(
-            Segment(
-                id=segment_id(len(out)),
-                start=round(seg.start, 3),
-                end=round(seg.end, 3),
-                text=seg.text.strip(),
-                words=words,
-            )
+    return [_segment(s, offset) for s in found if s.text.strip()]
+
+
+def _segment(s, offset: float) -> Segment:
+    words = [
+        Word(start=_t(w.start + offset), end=_t(w.end + offset), text=w.word.strip(),
+             probability=round(float(w.probability), 4))
+        for w in (s.words or [])
+        if w.word.strip()
+    ]  # fmt: skip
+    return Segment(id="", start=_t(s.start + offset), end=_t(s.end + offset),
+                   text=s.text.strip(), words=words)  # fmt: skip
+
+
+# --- guards -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    """One run's state that the guards need."""
+
+    model: object
+    options: TranscribeOptions
+    info: RunInfo
+    language: str | None  # the language being transcribed (asked, or detected once)
+    other_language: str | None = None  # set when detection says the speech is not `language`
+    checked_language: bool = False
+
+    @property
+    def out_language(self) -> str | None:
+        return "en" if self.options.task == "translate" else self.language
+
+
+def _guard(ctx: _Context, samples, offset, seg: Segment, speech) -> list[Segment]:
+    """The segments to keep in place of ``seg``: itself, a retried version, or nothing."""
+    fraction = _fraction_in(speech, seg.start - offset, seg.end - offset)
+    reasons = guards.check(seg.text, ctx.out_language, fraction)
+    if not reasons:
+        return [seg]
+    if "wrong-script" in reasons and ctx.options.task == "transcribe":
+        # Text in another script is most often right, in another language: find out once.
+        if not ctx.checked_language and ctx.options.check_language:
+            _detect_language(ctx, samples, speech)
+        if ctx.other_language and reasons == ["wrong-script"]:
+            seg.flags.append(f"wrong-language:{ctx.other_language}")
+            return [seg]  # kept and flagged: it is what was said, in the other language
+    if "no-speech" not in reasons and guards.RETRYABLE.intersection(reasons):
+        a = max(int((seg.start - offset - _RETRY_PAD) * SAMPLE_RATE), 0)
+        b = min(int((seg.end - offset + _RETRY_PAD) * SAMPLE_RATE), len(samples))
+        fresh = replace(ctx.options, condition_on_previous_text=False)
+        start = offset + a / SAMPLE_RATE
+        retried = _transcribe_piece(
+            ctx.model, samples[a:b], start, ctx.language, fresh, _RETRY_TEMPERATURES
         )
-    language = "en" if options.task == "translate" else info.language
-    kind = "mt" if options.task == "translate" else "asr"
-    track = Track(
-        id=f"{language}.{kind}",
-        recording_id=recording_id,
-        language=language,
-        kind=kind,
-        provenance=Provenance(
-            software=f"navar {__version__}",
-            model=source.description,
-            settings=settings,
-        ),
-        segments=out,
+        if retried and all(not guards.check(s.text, ctx.out_language) for s in retried):
+            for s in retried:
+                s.flags.append("retried:" + "+".join(reasons))
+            ctx.info.retried += 1
+            return retried
+        reasons = [*reasons, "retry-failed"]
+    ctx.info.dropped += 1
+    ctx.info.warnings.append(guards.describe(seg.start, seg.end, reasons, seg.text))
+    log.info("dropped a segment at %.2f s: %s", seg.start, ", ".join(reasons))
+    return []
+
+
+def _speech_spans(samples: np.ndarray) -> list[tuple[float, float]]:
+    """Voice activity (Silero VAD, shipped inside faster-whisper) as (start, end) seconds."""
+    if len(samples) < int(MIN_DURATION * SAMPLE_RATE):
+        # Too short for the VAD to judge: let energy decide whether anything is there.
+        en = boundaries.energy(samples)
+        loud = len(en.db) and float(np.max(en.db)) > -50.0
+        return [(0.0, len(samples) / SAMPLE_RATE)] if loud else []
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    found = get_speech_timestamps(
+        samples, VadOptions(min_silence_duration_ms=300, speech_pad_ms=100)
     )
-    return track, info
+    return [(d["start"] / SAMPLE_RATE, d["end"] / SAMPLE_RATE) for d in found]
+
+
+def _fraction_in(spans: list[tuple[float, float]], start: float, end: float) -> float:
+    if end <= start:
+        return 0.0
+    covered = sum(max(0.0, min(end, b) - max(start, a)) for a, b in spans)
+    return covered / (end - start)
+
+
+def _detect_language(ctx: _Context, samples, speech) -> str:
+    """Whisper's language detection on the first 30 s of speech in ``samples``.
+
+    With no language asked, the answer is used. With one asked, a confident other answer is
+    reported (the text is still written in the asked language, flagged). It costs one encoder
+    pass, so it runs once, and only when asked for or when the output looks wrong.
+    """
+    ctx.checked_language = True
+    voiced = np.concatenate([samples[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)]
+                             for a, b in speech])[: 30 * SAMPLE_RATE]  # fmt: skip
+    detected, p, _ = ctx.model.detect_language(voiced)
+    ctx.info.language_probability = round(float(p), 3)
+    asked = ctx.options.language
+    if asked is None:
+        ctx.info.warnings.append(f"language detected as {detected} (probability {p:.2f})")
+        return detected
+    if detected != asked and p >= _LANGUAGE_MISMATCH_P:
+        ctx.other_language = detected
+        ctx.info.warnings.append(
+            f"the speech sounds like {detected} (probability {p:.2f}), not {asked} as asked; "
+            f"segments in the wrong script are kept and flagged wrong-language (try --language "
+            f"{detected} or --language auto)"
+        )
+    return asked
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _load(model_spec, compute_type):
+    # load() is cached on its exact arguments: call it as most callers do, so one copy is loaded.
+    if compute_type == "int8":
+        return speech_model.load(model_spec)
+    return speech_model.load(model_spec, compute_type)
+
+
+def _report(progress, done: float, total: float) -> None:
+    if progress is not None:
+        progress(round(done, 1), round(max(total, done), 1))
+
+
+def _t(x: float) -> float:
+    return round(float(x), 3)
+
+
+def _declared_duration(media: Path) -> float | None:
+    cmd = ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"]
+    proc = subprocess.run([*cmd, str(media)], capture_output=True, text=True, check=False)
+    try:
+        return float(proc.stdout.strip())
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=8)
+def _file_sha256(folder: str) -> str:
+    digest = hashlib.sha256()
+    with open(Path(folder) / "model.bin", "rb") as fh:
+        while block := fh.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()

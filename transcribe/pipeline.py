@@ -46,11 +46,26 @@ def transcribe_recording(
     language = None if language in (None, "auto") else language
     base = options or engine.TranscribeOptions()
     source = speech_model.resolve(model)
+    described = engine.model_description(model)
+    passes = 2 if translate else 1
+    damage = [x for x in rec.source_notes.splitlines() if x.startswith(("damaged", "truncated"))]
+
+    def run(opts: engine.TranscribeOptions, index: int) -> Track:
+        # Progress runs over all passes, so one bar covers transcription and translation.
+        def step(done: float, _total: float) -> None:
+            if progress is not None:
+                progress(index * rec.duration + done, passes * rec.duration)
+
+        track, info = engine.run(model, media, rec.id, opts, progress=step, total=rec.duration)
+        track.provenance.notes.extend(f"the original is {x}" for x in damage)
+        for warning in info.warnings:
+            say(f"{rec.id}/{track.id}: {warning}")
+        return track
 
     asr_opts = engine.replace(base, language=language, task="transcribe")
-    asr = _existing(archive, rec.id, "asr", source.description, asr_opts)
-    if asr is None or force:
-        asr, _info = engine.run(model, media, rec.id, asr_opts, progress=progress)
+    asr = None if force else _existing(archive, rec.id, "asr", described, asr_opts)
+    if asr is None:
+        asr = run(asr_opts, 0)
         archive.save_track(asr)
         say(f"wrote {rec.id}/{asr.id}: {len(asr.segments)} segments")
     else:
@@ -61,11 +76,14 @@ def transcribe_recording(
     if asr.language == "en":
         say(f"{rec.id}: the speech is English; no translation track is needed")
         return tracks
+    if not asr.segments:
+        say(f"{rec.id}: no speech was transcribed, so there is nothing to translate")
+        return tracks
 
     mt_opts = engine.replace(base, language=asr.language, task="translate")
-    mt = _existing(archive, rec.id, "mt", source.description, mt_opts)
-    if mt is None or force:
-        mt, _info = engine.run(model, media, rec.id, mt_opts, progress=progress)
+    mt = None if force else _existing(archive, rec.id, "mt", described, mt_opts)
+    if mt is None:
+        mt = run(mt_opts, 1)
         link_to_source(mt, asr)
         if source.kind == "bundled":
             mt.provenance.notes.append(BASE_TRANSLATION_WARNING)

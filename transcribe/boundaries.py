@@ -1,0 +1,152 @@
+"""Put word and segment starts where speech starts, and find quiet places to cut long audio.
+
+Whisper's word start times absorb the silence before a word (starts 200 to 750 ms early on
+clean speech, see MODELS.md), so a segment would start in the pause before its first word. We
+measure short-time energy, estimate the recording's own noise floor, and move each start forward
+to the first sustained rise above it inside the word's span. A start already inside speech is
+left alone: in running speech there is no pause to absorb.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .transcript import Segment
+
+SAMPLE_RATE = 16000
+FRAME = 0.01  # seconds per energy frame
+_FRAME_SAMPLES = int(FRAME * SAMPLE_RATE)
+_FLOOR_DB = -100.0  # digital silence is clipped here so log(0) never appears
+_SUSTAIN = 3  # frames above threshold needed to call it speech (a click is not an onset)
+_MIN_WORD = 0.03  # a refined word keeps at least this much of its span
+# Quiet this long inside a word's span is a pause between words, not a stop consonant's closure
+# (those last well under 150 ms).
+_PAUSE_FRAMES = 15
+
+
+@dataclass
+class Energy:
+    """Short-time energy in dB per 10 ms frame of one stretch of audio, and its threshold."""
+
+    db: np.ndarray
+    threshold: float
+    offset: float = 0.0  # seconds: where this audio sits in the recording
+
+    def frame(self, t: float) -> int:
+        return int(round((t - self.offset) / FRAME))
+
+    def time(self, i: int) -> float:
+        return self.offset + i * FRAME
+
+    def speech_fraction(self, start: float, end: float) -> float:
+        """Share of frames in [start, end) louder than the speech threshold."""
+        a, b = max(self.frame(start), 0), min(self.frame(end), len(self.db))
+        if b <= a:
+            return 0.0
+        return float(np.mean(self.db[a:b] >= self.threshold))
+
+
+def energy(samples: np.ndarray, offset: float = 0.0) -> Energy:
+    n = len(samples) // _FRAME_SAMPLES
+    if n == 0:
+        return Energy(np.full(0, _FLOOR_DB), 0.0, offset)
+    frames = samples[: n * _FRAME_SAMPLES].reshape(n, _FRAME_SAMPLES).astype(np.float64)
+    rms = np.sqrt(np.mean(frames * frames, axis=1))
+    db = np.maximum(20 * np.log10(np.maximum(rms, 1e-10)), _FLOOR_DB)
+    return Energy(db, speech_threshold(db), offset)
+
+
+def speech_threshold(db: np.ndarray) -> float:
+    """A level between the noise floor and typical speech, from the audio's own statistics.
+
+    Room noise or tape hiss raise the floor, so a fixed level would not do; a third of the way
+    from the floor (10th percentile) to loud speech (95th), and at least 6 dB above the floor.
+    """
+    floor, loud = np.percentile(db, [10, 95])
+    return float(floor + max(6.0, 0.33 * (loud - floor)))
+
+
+def onset(en: Energy, start: float, limit: float) -> float | None:
+    """First time in [start, limit) where energy rises above threshold for _SUSTAIN frames."""
+    a, b = max(en.frame(start), 0), min(en.frame(limit), len(en.db))
+    hit = _sustained(en.db[a:b] >= en.threshold)
+    return None if hit is None else en.time(a + hit)
+
+
+def refine_starts(segments: list[Segment], en: Energy) -> int:
+    """Move word and segment starts to speech onsets, in place; returns how many moved."""
+    moved = 0
+    for seg in segments:
+        if not seg.timed:
+            continue
+        for word in seg.words:
+            new = _refined(en, word.start, word.end)
+            if new is not None:
+                word.start = new
+                moved += 1
+        if seg.words:
+            seg.start = min(seg.words[0].start, seg.end)
+        else:
+            new = _refined(en, seg.start, seg.end)
+            if new is not None:
+                seg.start = new
+                moved += 1
+    return moved
+
+
+def _refined(en: Energy, start: float, end: float) -> float | None:
+    a, b = max(en.frame(start), 0), min(en.frame(end - _MIN_WORD), len(en.db))
+    if b - a < _SUSTAIN:
+        return None  # too short to judge
+    loud = en.db[a:b] >= en.threshold
+    if loud[:_SUSTAIN].all():
+        # The start is in sound: either the word really starts here (running speech), or the
+        # span caught the tail of the word before. Only a real pause inside the span says which.
+        quiet = np.flatnonzero(~loud)
+        pause = _first_run(quiet, _PAUSE_FRAMES)
+        if pause is None:
+            return None
+        a += pause
+        loud = loud[pause:]
+    hits = _sustained(loud)
+    if hits is None or hits == 0:
+        return None
+    return round(en.time(a + hits), 3)
+
+
+def _first_run(indices: np.ndarray, length: int) -> int | None:
+    """End (exclusive) of the first run of ``length`` consecutive values in sorted ``indices``."""
+    run = 1
+    for k in range(1, len(indices)):
+        run = run + 1 if indices[k] == indices[k - 1] + 1 else 1
+        if run >= length:
+            # Extend to the end of this run: the onset comes after the whole pause.
+            j = k
+            while j + 1 < len(indices) and indices[j + 1] == indices[j] + 1:
+                j += 1
+            return int(indices[j]) + 1
+    return None
+
+
+def _sustained(loud: np.ndarray) -> int | None:
+    """Index of the first frame that starts _SUSTAIN loud frames in a row."""
+    if len(loud) < _SUSTAIN:
+        return None
+    run = np.convolve(loud.astype(int), np.ones(_SUSTAIN, dtype=int), mode="valid")
+    hits = np.flatnonzero(run == _SUSTAIN)
+    return int(hits[0]) if len(hits) else None
+
+
+def quietest_cut(samples: np.ndarray, lo: int, hi: int, window: float = 0.5) -> int:
+    """Sample index in [lo, hi) at the centre of the quietest ``window`` seconds of audio."""
+    lo, hi = max(lo, 0), min(hi, len(samples))
+    win = max(int(window / FRAME), 1)
+    en = energy(samples[lo:hi])
+    if len(en.db) <= win:
+        return hi
+    # Mean energy of each window, by a running sum over frames.
+    smooth = np.convolve(en.db, np.ones(win) / win, mode="valid")
+    best = int(np.argmin(smooth))
+    return lo + (best + win // 2) * _FRAME_SAMPLES
