@@ -1,0 +1,146 @@
+"""Find the recordings in a batch's folders, and the reference transcripts that go with them.
+
+Audio is recognised by extension; a file with an extension we do not know (tapes digitised by
+odd software, files with no extension at all) is asked of ffprobe, and kept if it has an audio
+stream. Each file's SHA-256 (which names the recording) and duration are measured once and
+remembered in the catalog by path, size and modification time, so a rerun does not read
+hundreds of hours of audio again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from transcribe.archive import ID_LENGTH
+from transcribe.errors import NavarError
+
+from .catalog import Catalog
+
+AUDIO_EXTENSIONS = frozenset((
+    ".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".oga", ".opus", ".wma", ".aif", ".aiff",
+    ".amr", ".mka", ".webm", ".mp4", ".m4b", ".mov", ".mkv", ".avi", ".3gp", ".caf", ".ape",
+    ".wv", ".au", ".ra",
+))  # fmt: skip
+# Never audio: skip them without asking ffprobe.
+NOT_AUDIO = frozenset((
+    ".txt", ".vtt", ".srt", ".json", ".md", ".pdf", ".doc", ".docx", ".odt", ".csv", ".xml",
+    ".jpg", ".jpeg", ".png", ".gif", ".tif", ".tiff", ".zip", ".sqlite",
+))  # fmt: skip
+REFERENCE_EXTENSIONS = (".vtt", ".srt", ".txt")
+
+
+@dataclass
+class Found:
+    path: Path
+    sha256: str
+    duration: float | None  # what ffprobe says; None when it cannot tell (a broken file)
+    reference: Path | None = None
+
+    @property
+    def recording_id(self) -> str:
+        return self.sha256[:ID_LENGTH]
+
+
+def audio_files(folders: list[Path]) -> Iterator[Path]:
+    """Audio files under ``folders`` (recursively, hidden files skipped), in a stable order."""
+    for folder in folders:
+        folder = Path(folder)
+        if folder.is_file():
+            yield folder.resolve()
+            continue
+        if not folder.is_dir():
+            raise NavarError(f"{folder}: no such folder")
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                path = Path(dirpath, name)
+                if not name.startswith(".") and is_audio(path):
+                    yield path.resolve()
+
+
+def is_audio(path: Path) -> bool:
+    ext = path.suffix.lower()
+    if ext in AUDIO_EXTENSIONS:
+        return True
+    if ext in NOT_AUDIO:
+        return False
+    return has_audio_stream(path)
+
+
+def has_audio_stream(path: Path) -> bool:
+    proc = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "json", str(path)],
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return False
+    try:
+        streams = json.loads(proc.stdout or b"{}").get("streams", [])
+    except json.JSONDecodeError:
+        return False
+    return any(s.get("codec_type") == "audio" for s in streams)
+
+
+def probe_duration(path: Path) -> float | None:
+    proc = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
+        capture_output=True,
+        check=False,
+    )
+    try:
+        return float(json.loads(proc.stdout or b"{}")["format"]["duration"])
+    except (KeyError, ValueError, TypeError, json.JSONDecodeError):
+        return None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def find_reference(audio: Path, reference_dir: Path | None) -> Path | None:
+    """A transcript with the audio's base name: in ``reference_dir`` first, then beside it."""
+    places = [reference_dir] if reference_dir else []
+    places.append(audio.parent)
+    for place in places:
+        for ext in REFERENCE_EXTENSIONS:
+            candidate = Path(place) / (audio.stem + ext)
+            if candidate.is_file():
+                return candidate.resolve()
+    return None
+
+
+def discover(
+    folders: list[Path],
+    catalog: Catalog,
+    reference_dir: Path | None = None,
+    on_file: Callable[[Path], None] | None = None,
+) -> list[Found]:
+    """Every audio file under ``folders`` with its hash, duration and reference (if any)."""
+    if reference_dir is not None and not Path(reference_dir).is_dir():
+        raise NavarError(f"{reference_dir}: no such folder for --reference-dir")
+    found = []
+    for path in audio_files(folders):
+        if on_file:
+            on_file(path)
+        st = path.stat()
+        known = catalog.known_source(str(path), st.st_size, st.st_mtime_ns)
+        if known is not None:
+            sha, duration = known["sha256"], known["duration"]
+        else:
+            sha, duration = sha256_of(path), probe_duration(path)
+            catalog.remember_source(
+                str(path), st.st_size, st.st_mtime_ns, sha, sha[:ID_LENGTH], duration
+            )
+        found.append(Found(path, sha, duration, find_reference(path, reference_dir)))
+    return found

@@ -1,0 +1,206 @@
+"""The work a batch does for one recording, stage by stage; the same on a local worker or Dask.
+
+Stages, in order: ``add`` (copy the original into the archive), ``transcribe`` (the asr track),
+``translate`` (en.mt) and ``align`` (a reference transcript with the same base name, put in
+time). Each stage writes its tracks atomically, and the transcription pipeline keeps a track
+that already exists with the same model and settings, so a stage interrupted after its write
+costs nothing when it runs again.
+
+Errors that say the input is bad (``NavarError``: not audio, truncated, an unreadable
+transcript) fail the stage at once; anything else (a full disk, a crashed decoder, memory) may
+be transient and is retried, up to ``catalog.MAX_ATTEMPTS`` tries in all.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from transcribe import __version__, pipeline, speech_model, subtitles
+from transcribe.archive import Archive
+from transcribe.errors import NavarError
+
+from .catalog import MAX_ATTEMPTS
+
+log = logging.getLogger(__name__)
+
+STAGES = ("add", "transcribe", "translate", "align")
+RETRY_PAUSE = 1.0  # seconds before the second try; doubled for each further try
+
+
+@dataclass
+class WorkOptions:
+    model: str | None = None
+    language: str = "fa"
+    translate: bool = True
+    allow_damaged: bool = False
+    cpu_threads: int = 0  # 0: all cores; a local batch divides the cores between its workers
+
+    def stages(self, has_reference: bool) -> list[str]:
+        out = ["add", "transcribe"]
+        if self.translate:
+            out.append("translate")
+        if has_reference:
+            out.append("align")
+        return out
+
+
+@dataclass
+class StageResult:
+    stage: str
+    status: str  # done, failed
+    attempts: int  # tries made by this run
+    seconds: float
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class Reporter:
+    """Told what happens as stages run; the local runner writes it to the catalog."""
+
+    def started(self, stage: str) -> None: ...
+
+    def progress(self, stage: str, fraction: float) -> None: ...
+
+    def finished(self, result: StageResult, retrying: bool) -> None: ...
+
+
+def run_recording(
+    archive_root: str,
+    recording_id: str,
+    source: str,
+    reference: str | None,
+    stages: list[str],
+    options: WorkOptions,
+    attempts: dict[str, int] | None = None,
+    reporter: Reporter | None = None,
+) -> list[StageResult]:
+    """Run ``stages`` for one recording; stop at the first stage that fails for good.
+
+    A plain function of plain arguments, so Dask can ship it to a worker on another machine.
+    """
+    archive = Archive(archive_root)
+    reporter = reporter or Reporter()
+    attempts = dict(attempts or {})
+    _limit_threads(options.cpu_threads)
+    results = []
+    for stage in stages:
+        result = _run_with_retries(
+            archive, stage, recording_id, source, reference, options, attempts.get(stage, 0),
+            reporter,
+        )  # fmt: skip
+        results.append(result)
+        if result.status != "done":
+            break
+    return results
+
+
+def _run_with_retries(archive, stage, rec_id, source, reference, options, tried, reporter):
+    began = time.monotonic()
+    made = 0
+    while True:
+        made += 1
+        reporter.started(stage)
+        try:
+            notes = run_stage(
+                archive, stage, rec_id, source, reference, options,
+                lambda f, s=stage: reporter.progress(s, f),
+            )  # fmt: skip
+        except NavarError as exc:  # bad input: trying again will not help
+            result = StageResult(stage, "failed", made, time.monotonic() - began, str(exc))
+            reporter.finished(result, retrying=False)
+            return result
+        except Exception as exc:
+            log.debug("stage %s of %s failed:\n%s", stage, rec_id, traceback.format_exc())
+            error = f"{type(exc).__name__}: {exc}"
+            retrying = tried + made < MAX_ATTEMPTS
+            if not retrying:
+                error = f"{error} (after {tried + made} tries)"
+            result = StageResult(stage, "failed", made, time.monotonic() - began, error)
+            reporter.finished(result, retrying=retrying)
+            if not retrying:
+                return result
+            time.sleep(RETRY_PAUSE * 2 ** (made - 1))
+            continue
+        result = StageResult(stage, "done", made, time.monotonic() - began, notes=notes)
+        reporter.finished(result, retrying=False)
+        return result
+
+
+def run_stage(
+    archive: Archive,
+    stage: str,
+    rec_id: str,
+    source: str,
+    reference: str | None,
+    options: WorkOptions,
+    progress: Callable[[float], None],
+) -> list[str]:
+    """Do one stage; returns notes worth showing. Raises on failure."""
+    if stage == "add":
+        result = archive.add(
+            Path(source), language=options.language, allow_damaged=options.allow_damaged
+        )
+        if result.recording.id != rec_id:
+            raise NavarError(f"{source} changed since the batch found it; run the batch again")
+        return result.warnings
+    if stage in ("transcribe", "translate"):
+        rec = archive.recording(rec_id)
+
+        def report(done: float, total: float) -> None:
+            progress(min(1.0, done / (total or rec.duration or 1.0)))
+
+        pipeline.transcribe_recording(
+            archive, rec_id, model=options.model, language=options.language,
+            translate=stage == "translate", progress=report, say=log.info,
+        )  # fmt: skip
+        return []
+    if stage == "align":
+        return align_reference(archive, rec_id, Path(reference), options)
+    raise ValueError(f"unknown stage {stage!r}")
+
+
+def align_reference(archive: Archive, rec_id: str, reference: Path, options: WorkOptions):
+    """Import the reference transcript and put it in time against the recording."""
+    track = subtitles.read_track(
+        reference, rec_id, options.language, "reference", software=f"navar {__version__}"
+    )
+    try:
+        from align import forced
+    except ImportError:  # the aligner is not installed: keep the text, untimed, to align later
+        archive.save_track(track)
+        return [f"imported {track.id} from {reference.name}; not aligned (no aligner here)"]
+    aligned = forced.align_reference(archive, rec_id, track, model=options.model)
+    archive.save_track(aligned)
+    return [f"aligned {aligned.id} from {reference.name}"]
+
+
+def recorded_duration(archive_root: str, recording_id: str) -> float | None:
+    """The decoded duration the archive measured on adding, once the add stage has run."""
+    try:
+        return Archive(archive_root).recording(recording_id).duration
+    except NavarError:
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _limit_threads(threads: int) -> None:
+    """Give the speech model ``threads`` CPU threads in this (worker) process.
+
+    The engine loads the model with one thread per core; two workers on two cores would then
+    fight over four threads. Wrapping the loader in this process only changes that default.
+    """
+    if threads <= 0:
+        return
+    original = speech_model.load
+
+    @functools.lru_cache(maxsize=2)
+    def load(spec=None, compute_type="int8", cpu_threads=0):
+        return original(spec, compute_type, cpu_threads or threads)
+
+    speech_model.load = load
