@@ -64,15 +64,15 @@ def en_speech(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def transcribed(tmp_path_factory, fa_speech, model):
-    """An archive holding the Persian speech with real fa.asr and en.mt tracks. Read-only use."""
-    from transcribe import engine
+    """An archive holding the Persian speech with real fa.asr and en.mt tracks. Read-only use.
+
+    Made by the real pipeline, so en.mt segments carry source_ids into fa.asr.
+    """
+    from transcribe import pipeline
 
     archive = Archive(tmp_path_factory.mktemp("transcribed") / "archive")
     rec = archive.add(fa_speech[0], title="آزمون — test recording").recording
-    media = archive.media_dir / rec.media
-    for task in ("transcribe", "translate"):
-        track, _ = engine.run(None, media, rec.id, engine.TranscribeOptions(task=task))
-        archive.save_track(track)
+    pipeline.transcribe_recording(archive, rec.id)
     return archive, rec
 
 

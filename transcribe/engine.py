@@ -216,14 +216,27 @@ def _transcribe_piece(model, samples, offset, language, options, temperature=Non
 
 
 def _segment(s, offset: float) -> Segment:
-    words = [
-        Word(start=_t(w.start + offset), end=_t(w.end + offset), text=w.word.strip(),
-             probability=round(float(w.probability), 4))
-        for w in (s.words or [])
-        if w.word.strip()
-    ]  # fmt: skip
-    return Segment(id="", start=_t(s.start + offset), end=_t(s.end + offset),
-                   text=s.text.strip(), words=words)  # fmt: skip
+    words: list[Word] = []
+    pending = ""  # punctuation met before any word, to put in front of the next one
+    for w in s.words or []:
+        text = w.word.strip()
+        if not text:
+            continue
+        if not any(ch.isalnum() for ch in text):
+            # A mark faster-whisper did not merge (e.g. a leading "۔" or a quote pair): it is
+            # not a spoken word, so it gets no time of its own.
+            if words:
+                words[-1].text += text
+            else:
+                pending += text
+            continue
+        prob = round(float(w.probability), 4)
+        words.append(Word(_t(w.start + offset), _t(w.end + offset), pending + text, prob))
+        pending = ""
+    start, end = _t(s.start + offset), _t(s.end + offset)
+    if words:  # the segment spans its words (Whisper's own bounds can be looser)
+        start, end = words[0].start, max(words[-1].end, words[0].start)
+    return Segment(id="", start=start, end=end, text=s.text.strip(), words=words)
 
 
 # --- guards -------------------------------------------------------------------------------------

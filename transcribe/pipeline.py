@@ -59,7 +59,7 @@ def transcribe_recording(
         track, info = engine.run(model, media, rec.id, opts, progress=step, total=rec.duration)
         track.provenance.notes.extend(f"the original is {x}" for x in damage)
         for warning in info.warnings:
-            say(f"{rec.id}/{track.id}: {warning}")
+            say(f"warning: {rec.id}/{track.id}: {warning}")
         return track
 
     asr_opts = engine.replace(base, language=language, task="transcribe")

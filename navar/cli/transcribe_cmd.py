@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from transcribe import engine
+from transcribe import pipeline
+from transcribe.progress import ProgressReporter
 
 from . import archive_of
 
@@ -14,30 +15,68 @@ from . import archive_of
 @click.command()
 @click.argument("target")
 @click.option("--model", default=None, help="base (bundled, default), a model name, or a folder.")
-@click.option("--language", default="fa", show_default=True, help="Spoken language, or auto.")
-@click.option("--translate/--no-translate", default=True, show_default=True,
-              help="Also make an English machine-translation track.")  # fmt: skip
-@click.option("--force", is_flag=True, help="Redo tracks that already exist.")
-@click.pass_context
-def transcribe(ctx, target, model, language, translate, force):
-    """Transcribe a recording (an id in the archive, or a file to add first)."""
+@click.option(
+    "--language",
+    default="fa",
+    show_default=True,
+    help="Spoken language (a code such as fa or en), or auto to detect it.",
+)
+@click.option(
+    "--translate/--no-translate",
+    default=True,
+    show_default=True,
+    help="Also make an English machine-translation track (en.mt).",
+)
+@click.option("--force", is_flag=True, help="Redo tracks even if they exist with these settings.")
+@click.option("--title", default=None, help="Title when TARGET is a file added first.")
+@click.option(
+    "--allow-damaged",
+    is_flag=True,
+    help="Add and transcribe a file even if part of its audio does not decode.",
+)
+@click.pass_context  # fmt: skip
+def transcribe(ctx, target, model, language, translate, force, title, allow_damaged):
+    """Transcribe a recording: TARGET is an id in the archive, or a file to add first.
+
+    Writes <lang>.asr (machine transcription with word times) and, unless --no-translate,
+    en.mt (machine translation, each segment pointing at the source segments it renders).
+    Tracks that exist with the same model and settings are kept unless --force.
+
+    \b
+    Examples:
+      navar transcribe interview.mp3 --title "Witness 12"
+      navar transcribe 3f9a2c --language auto --no-translate
+      navar transcribe 3f9a2c --model /models/faster-whisper-small --force
+    """
     archive = archive_of(ctx)
+    quiet = ctx.meta.get("quiet", False)
+    progress = ProgressReporter(label="transcribing")
+
+    def say(message: str) -> None:
+        if not quiet or message.startswith("warning"):
+            progress.write(f"navar: {message}")
+
     if Path(target).is_file():
-        rec = archive.add(Path(target)).recording
+        added = archive.add(Path(target), title=title, allow_damaged=allow_damaged)
+        rec = added.recording
+        say(("added" if added.added else "found") + f" recording {rec.id} ({rec.title})")
+        for warning in added.warnings:
+            say(f"warning: {warning}")
     else:
         rec = archive.recording(archive.resolve_id(target))
-    media = archive.media_dir / rec.media
-    lang = None if language == "auto" else language
-    tasks = [("transcribe", lang)] + ([("translate", lang)] if translate else [])
-    for task, task_lang in tasks:
-        track_id = "en.mt" if task == "translate" else f"{task_lang or rec.language}.asr"
-        if archive.has_track(rec.id, track_id) and not force:
-            click.echo(f"{rec.id}/{track_id} exists; use --force to redo it")
-            continue
-        opts = engine.TranscribeOptions(language=task_lang, task=task)
-        track, _info = engine.run(model, media, rec.id, opts)
-        archive.save_track(track)
-        click.echo(f"wrote {rec.id}/{track.id}: {len(track.segments)} segments")
+    with progress:
+        tracks = pipeline.transcribe_recording(
+            archive,
+            rec.id,
+            model=model,
+            language=language,
+            translate=translate,
+            force=force,
+            progress=None if quiet else progress,
+            say=say,
+        )
+    for track in tracks:
+        click.echo(f"{rec.id}/{track.id}\t{len(track.segments)} segments\t{track.label}")
 
 
 COMMANDS = [transcribe]
