@@ -97,7 +97,11 @@ def cite(rec_id: str):
         from align import citation
     except ImportError as exc:
         raise NotAvailable("Citations are not available in this installation.") from exc
-    return jsonify(citation.cite_span(lib.archive, rec.id, start, end).to_dict())
+    try:
+        cited = citation.cite_span(lib.archive, rec.id, start, end)
+    except NavarError as exc:
+        raise BadRequest(str(exc)) from exc
+    return jsonify({**cited.to_dict(), "text": cited.text})
 
 
 def _query() -> str:

@@ -499,8 +499,8 @@
       const r = await fetch(`/api/recordings/${rec.id}/cite?start=${num(start)}&end=${num(end)}`);
       if (r.ok) {
         const c = await r.json();
-        if (c.text) citation = c.text;
-        if (c.quote) text = c.quote;
+        if (c.text) citation = c.text.replace(c.permalink, `${location.origin}${c.permalink}`);
+        if (!quoteText && c.texts && c.texts.length) text = c.texts[0].text;
       }
     } catch (err) {
       /* the local citation above still holds */
