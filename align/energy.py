@@ -1,0 +1,52 @@
+"""Speech onsets and offsets from short-time energy, to sharpen Whisper's word boundaries.
+
+Whisper's alignment puts a word's start where the silence before it begins (errors of 0.2 to
+0.75 s); its ends are good. Moving a start forward to the first frame loud enough to be speech
+fixes most of that. The threshold adapts to the recording's own noise floor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+FRAME_S = 0.01
+
+
+class Energy:
+    def __init__(self, samples: np.ndarray):
+        n = len(samples) // int(SAMPLE_RATE * FRAME_S)
+        frames = samples[: n * int(SAMPLE_RATE * FRAME_S)].reshape(n, -1) if n else np.zeros((0, 1))
+        rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
+        self.db = 20 * np.log10(rms + 1e-9)
+        if n:
+            floor = float(np.percentile(self.db, 10))
+            peak = float(np.percentile(self.db, 95))
+            # Speech: well above the floor, but never more than 30 dB below the loud parts.
+            self.threshold = max(floor + 0.25 * (peak - floor), peak - 30.0)
+        else:
+            self.threshold = 0.0
+        self.voiced = self.db > self.threshold
+
+    def _frame(self, t: float) -> int:
+        return int(np.clip(round(t / FRAME_S), 0, max(len(self.db) - 1, 0)))
+
+    def onset(self, start: float, limit: float, back: float = 0.08) -> float:
+        """First voiced frame in [start - back, limit]; ``start`` when there is none."""
+        if not len(self.voiced):
+            return start
+        a, b = self._frame(start - back), self._frame(limit)
+        if self.voiced[a]:  # already in speech: walk back to where this stretch began
+            while a > 0 and self.voiced[a - 1] and a > self._frame(start - 2 * back):
+                a -= 1
+            return round(a * FRAME_S, 3)
+        hits = np.flatnonzero(self.voiced[a : b + 1])
+        return round((a + int(hits[0])) * FRAME_S, 3) if len(hits) else start
+
+    def offset(self, end: float, limit: float, ahead: float = 0.08) -> float:
+        """Last voiced frame in [limit, end + ahead] (plus one frame); ``end`` when none."""
+        if not len(self.voiced):
+            return end
+        a, b = self._frame(limit), self._frame(end + ahead)
+        hits = np.flatnonzero(self.voiced[a : b + 1])
+        return round((a + int(hits[-1]) + 1) * FRAME_S, 3) if len(hits) else end

@@ -1,0 +1,305 @@
+"""Find where a quote is spoken: fuzzy text search over the tracks, checked against the audio.
+
+1. Candidates: a fuzzy local alignment of the normalised quote against every timed track in the
+   quote's language (``textmatch``); for Persian also the windows where the quote's tokens score
+   best under teacher forcing (``spotting``), so a quote the recogniser mangled is still found.
+2. Verification: each candidate is scored by forcing the quote's tokens onto the audio around
+   it. The score is the mean token log probability minus a null score for the same tokens: the
+   median over the recording's other windows and over time-reversed copies of them (speech-like
+   audio in the same voice and room that says nothing). Below ``PRESENT_GAP`` there is no match.
+3. Sharpening: the quote is aligned again in a window starting just before it, with the words
+   the track heard before the quote as a prefix, and the start is moved to the speech onset.
+
+English quotes are found in the English tracks (machine or human translation) by text, and
+their span is mapped back to the Persian words it covers.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from transcribe import audio, speech_model
+from transcribe.archive import Archive
+from transcribe.errors import NavarError
+from transcribe.transcript import Track
+
+from . import textmatch
+from .energy import Energy
+from .normalize import normalize
+from .spotting import WINDOW_S, Spotter
+
+# Chosen from bench/align_quotes.py (see BENCHMARKS.md): the gap, in mean log probability per
+# token, between the quote's score at its best place and its null score.
+PRESENT_GAP = 0.8
+# Without audio verification (verify=False, or English quotes) a match needs this similarity.
+MIN_TEXT_SIMILARITY = {"fa": 0.75, "en": 0.6}
+SCAN_LIMIT_S = 20 * 60  # longer recordings: the audio scan samples 40 windows
+SWEEP_STEP_S = 3
+TRACK_PREFERENCE = ("reference", "asr", "reference-translation", "mt")
+_PERSIAN = re.compile("[\u0600-\u06ff]")
+
+
+class QuoteError(NavarError):
+    """The quote cannot be searched for (empty, or nothing to search in)."""
+
+
+@dataclass
+class QuoteMatch:
+    start: float
+    end: float
+    text: str  # the matched words as the track has them
+    language: str
+    track: str
+    score: float  # 0..1; 0.5 is the threshold of presence
+    segment_ids: list[str]
+    context: str = ""
+    # English matches: the Persian words the span covers, and their track.
+    source_text: str = ""
+    source_track: str | None = None
+    details: dict = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "language": self.language,
+            "track": self.track,
+            "score": self.score,
+            "segment_ids": self.segment_ids,
+            "context": self.context,
+        }
+
+
+def guess_language(text: str) -> str:
+    return "fa" if _PERSIAN.search(text) else "en"
+
+
+def find_quotes(
+    archive: Archive,
+    recording_id: str,
+    query: str,
+    language: str | None = None,
+    limit: int = 5,
+    model: str | None = None,
+    verify: bool = True,
+) -> list[QuoteMatch]:
+    """Ranked places where ``query`` is spoken; an empty list when it is not in the recording."""
+    rec = archive.recording(recording_id)
+    if not normalize(query):
+        raise QuoteError("the quote is empty (no letters or digits to search for)")
+    language = language or guess_language(query)
+    tracks = _timed_tracks(archive, rec.id, language)
+    if language != "fa" and not tracks:
+        raise QuoteError(
+            f"recording {rec.id} has no timed {language} track to search; transcribe it, or "
+            "align a translation with: navar align ID --translation FILE"
+        )
+    if language != "fa":
+        return _find_by_text(archive, rec.id, query, language, tracks, limit)
+    if not verify:
+        return _find_by_text(archive, rec.id, query, language, tracks, limit)
+    spotter = _spotter(str(archive.media_path(rec.id)), model, "fa", "transcribe")
+    return _find_in_audio(spotter, query, tracks, limit)
+
+
+# --- Persian: text candidates verified against the audio ---------------------------------------
+
+
+def _find_in_audio(spotter: Spotter, query: str, tracks: list[Track], limit: int):
+    words_by_track = {t.id: textmatch.timed_words(t) for t in tracks}
+    guesses: list[float] = []  # estimated quote starts, best text matches first
+    for t in tracks:
+        for hit in textmatch.search(query, words_by_track[t.id], limit=limit + 1):
+            g = words_by_track[t.id][hit.first].start
+            if all(abs(g - x) > 1.0 for x in guesses):
+                guesses.append(g)
+    windows = spotter.windows()
+    null = _null_score(spotter, query, windows)
+
+    found = [_candidate(spotter, query, g, tracks, words_by_track, null) for g in guesses]
+    if not any(c and c[0] >= PRESENT_GAP for c in found):
+        # The recogniser may have mangled the quote beyond recognition: ask the audio where
+        # the quote's tokens fit best, then try starts every few seconds inside that window.
+        if spotter.duration > SCAN_LIMIT_S:
+            windows = windows[:: max(1, len(windows) // 40)]
+        win, _ = max(spotter.scan(query, windows), key=lambda x: x[1])
+        stop = min(win + WINDOW_S - 4, spotter.duration - 1)
+        for g in _frange(win + 1.0, stop, SWEEP_STEP_S):
+            found.append(_candidate(spotter, query, g, tracks, words_by_track, null))
+
+    matches: list[QuoteMatch] = []
+    for gap, m in sorted((c for c in found if c), key=lambda c: -c[0]):
+        if gap < PRESENT_GAP:
+            break
+        if any(_overlap(m, k) for k in matches):
+            continue
+        m.score = round(1 / (1 + math.exp(-3 * (gap - PRESENT_GAP))), 3)
+        matches.append(m)
+        if len(matches) >= limit:
+            break
+    return matches
+
+
+def _null_score(spotter: Spotter, query: str, windows: list[float]) -> float:
+    """The quote's score on time-reversed audio: same voice and room, no words."""
+    picks = windows[:: max(1, len(windows) // 3)][:3]
+    return statistics.median(spotter.align(query, w, reverse=True).logprob for w in picks)
+
+
+def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null):
+    """(gap, QuoteMatch) for the quote aligned from just before ``guess``, or None."""
+    win = spotter.clamp(_grid(guess - 1.0))
+    prefix = _heard_before(tracks, words_by_track, win, guess - 0.15)
+    aligned = spotter.align(query, win, prefix=prefix)
+    if not aligned.words:
+        return None
+    gap = aligned.logprob - null
+    if gap < PRESENT_GAP:
+        return gap, None
+    w0 = aligned.words[0]
+    if not prefix:
+        # The alignment path starts at the window's first frame, so without a prefix the first
+        # word soaks up everything before it: estimate its start from its end, and align again
+        # from just before that with the words heard there as a prefix.
+        est = max(win, w0.end - _spoken_length(w0.text))
+        win2 = spotter.clamp(_grid(est - 1.0))
+        prefix2 = _heard_before(tracks, words_by_track, win2, est - 0.15)
+        if prefix2 or win2 > win:
+            again = spotter.align(query, win2, prefix=prefix2)
+            if again.words and again.logprob - null >= PRESENT_GAP:
+                aligned, gap, win, prefix = again, max(gap, again.logprob - null), win2, prefix2
+                w0 = aligned.words[0]
+    energy = spotter.energy
+    wn = aligned.words[-1]
+    start = energy.onset(w0.start, limit=max(w0.start, w0.end - 0.05))
+    end = energy.offset(wn.end, limit=max(start, wn.start))
+    if end <= start or end - start > WINDOW_S:
+        return None
+    track, seg_ids, text, context = _describe(tracks, words_by_track, start, end)
+    m = QuoteMatch(
+        start=round(start, 3),
+        end=round(end, 3),
+        text=text or " ".join(w.text for w in aligned.words),
+        language="fa",
+        track=track,
+        score=0.0,
+        segment_ids=seg_ids,
+        context=context,
+        details={"gap": round(gap, 3), "logprob": round(aligned.logprob, 3),
+                 "null": round(null, 3), "window": win, "prefix": prefix},
+    )  # fmt: skip
+    return gap, m
+
+
+def _grid(t: float) -> float:
+    return round(t * 2) / 2  # half-second steps, so nearby guesses share one encoded window
+
+
+def _frange(a: float, b: float, step: float) -> list[float]:
+    out = []
+    while a < b:
+        out.append(a)
+        a += step
+    return out
+
+
+def _spoken_length(word: str) -> float:
+    return 0.1 + 0.07 * len(word)  # a rough Persian speaking rate, for a first guess only
+
+
+def _heard_before(tracks, words_by_track, a: float, b: float) -> str:
+    for t in tracks:
+        words = [w.text for w in words_by_track[t.id] if w.start >= a and w.end <= b]
+        if words:
+            return " ".join(words)
+    return ""
+
+
+def _describe(tracks, words_by_track, start, end):
+    """(track id, segment ids, words, context) of the best track's words inside [start, end]."""
+    for t in tracks:
+        words = words_by_track[t.id]
+        inside = [i for i, w in enumerate(words) if (w.start + w.end) / 2 >= start - 0.05
+                  and (w.start + w.end) / 2 <= end + 0.05]  # fmt: skip
+        if inside:
+            a, b = inside[0], inside[-1]
+            return t.id, _seg_ids(words[a : b + 1]), _join(words[a : b + 1]), _context(words, a, b)
+    return (tracks[0].id if tracks else "audio"), [], "", ""
+
+
+# --- text only (English, or verify=False) ------------------------------------------------------
+
+
+def _find_by_text(archive, rec_id, query, language, tracks, limit) -> list[QuoteMatch]:
+    hits = []
+    for t in tracks:
+        words = textmatch.timed_words(t)
+        for h in textmatch.search(query, words, limit=limit):
+            if h.similarity >= MIN_TEXT_SIMILARITY.get(language, 0.7):
+                hits.append((h.similarity, t, words, h))
+    hits.sort(key=lambda x: (-x[0], TRACK_PREFERENCE.index(x[1].kind)))
+    fa_tracks = _timed_tracks(archive, rec_id, "fa") if language != "fa" else []
+    matches: list[QuoteMatch] = []
+    for sim, t, words, h in hits:
+        span = words[h.first : h.last + 1]
+        m = QuoteMatch(
+            start=span[0].start,
+            end=span[-1].end,
+            text=_join(span),
+            language=language,
+            track=t.id,
+            score=round(sim, 3),
+            segment_ids=_seg_ids(span),
+            context=_context(words, h.first, h.last),
+        )
+        if fa_tracks:  # map back to the Persian words spoken in that span
+            fa_words = {f.id: textmatch.timed_words(f) for f in fa_tracks}
+            ft, _, ftext, _ = _describe(fa_tracks, fa_words, m.start, m.end)
+            m.source_text, m.source_track = ftext, ft if ftext else None
+        if not any(_overlap(m, k) for k in matches):
+            matches.append(m)
+    return matches[:limit]
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _timed_tracks(archive: Archive, rec_id: str, language: str) -> list[Track]:
+    tracks = [
+        t
+        for t in archive.tracks(rec_id)
+        if t.language == language and any(s.timed for s in t.segments)
+    ]
+    return sorted(tracks, key=lambda t: TRACK_PREFERENCE.index(t.kind))
+
+
+@functools.lru_cache(maxsize=2)
+def _spotter(media: str, model: str | None, language: str, task: str) -> Spotter:
+    samples = audio.decode(Path(media))
+    spotter = Spotter(speech_model.load(model), samples, language=language, task=task)
+    spotter.energy = Energy(samples)
+    return spotter
+
+
+def _overlap(a: QuoteMatch, b: QuoteMatch) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _seg_ids(words) -> list[str]:
+    return list(dict.fromkeys(w.segment_id for w in words))
+
+
+def _join(words) -> str:
+    return " ".join(w.text for w in words)
+
+
+def _context(words, a: int, b: int, n: int = 8) -> str:
+    before = _join(words[max(0, a - n) : a])
+    after = _join(words[b + 1 : b + 1 + n])
+    return " ".join(x for x in (before, "«" + _join(words[a : b + 1]) + "»", after) if x)

@@ -1,0 +1,137 @@
+"""Score a known text against the audio by teacher forcing with the Whisper decoder.
+
+Whisper's ``align()`` (what faster-whisper uses for word timestamps) takes an encoded 30 s window
+and a token sequence, and returns each token's probability under the decoder plus a monotonic
+token-to-time path from the cross-attention. That needs no trust in what the free decoder wrote:
+a quote's tokens score high only in the window where they are spoken. ``Spotter`` encodes each
+window once and caches it, so many quotes against one recording cost one encoder pass.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+WINDOW_S = 30.0  # Whisper's fixed input length
+SAMPLE_RATE = 16000
+FRAMES_PER_S = 100  # mel frames
+TOKENS_PER_S = 50  # encoder frames, the unit of the alignment path
+
+
+@dataclass
+class AlignedWord:
+    text: str
+    start: float  # seconds in the recording
+    end: float
+    probability: float
+
+
+@dataclass
+class Alignment:
+    """The result of forcing one text onto one window."""
+
+    window_start: float
+    logprob: float  # mean log probability of the text's tokens (not of any prefix)
+    words: list[AlignedWord]
+    token_logprobs: list[float]
+
+
+class Spotter:
+    """Teacher-forcing scorer over one recording's samples (mono float32, 16 kHz)."""
+
+    def __init__(self, model, samples: np.ndarray, language: str = "fa", task: str = "transcribe"):
+        from faster_whisper.tokenizer import Tokenizer
+
+        self.model = model
+        self.samples = samples
+        self.duration = len(samples) / SAMPLE_RATE
+        self.tokenizer = Tokenizer(model.hf_tokenizer, True, task=task, language=language)
+        self._encoded: dict[tuple, tuple] = {}  # (start ms, reversed) -> (encoder output, frames)
+        self.energy = None  # set by callers that sharpen boundaries
+
+    # --- windows ------------------------------------------------------------------------------
+
+    def windows(self, hop: float = 10.0) -> list[float]:
+        """Window starts covering the recording, the last one ending at the end."""
+        if self.duration <= WINDOW_S:
+            return [0.0]
+        starts = list(np.arange(0.0, self.duration - WINDOW_S, hop))
+        starts.append(self.duration - WINDOW_S)
+        return [round(float(s), 2) for s in starts]
+
+    def clamp(self, start: float) -> float:
+        # Windows may run past the end (padded), but a long recording's last one ends there.
+        latest = self.duration - WINDOW_S if self.duration > WINDOW_S else self.duration - 1.0
+        return round(max(0.0, min(start, latest)), 2)
+
+    def encode(self, start: float, reverse: bool = False):
+        key = (int(round(start * 1000)), reverse)
+        if key not in self._encoded:
+            from faster_whisper.audio import pad_or_trim
+
+            a = int(start * SAMPLE_RATE)
+            chunk = self.samples[a : a + int(WINDOW_S * SAMPLE_RATE)]
+            if reverse:  # same voice, room and loudness, but no words: a null for scoring
+                chunk = np.ascontiguousarray(chunk[::-1])
+            frames = max(1, min(3000, len(chunk) * FRAMES_PER_S // SAMPLE_RATE))
+            features = pad_or_trim(self.model.feature_extractor(chunk))
+            self._encoded[key] = (self.model.encode(features), frames)
+        return self._encoded[key]
+
+    # --- scoring ------------------------------------------------------------------------------
+
+    def tokens(self, text: str) -> list[int]:
+        return self.tokenizer.encode(" " + text.strip())
+
+    def align(self, text: str, start: float, prefix: str = "", reverse: bool = False) -> Alignment:
+        """Force ``prefix + text`` onto the window at ``start``; score and time ``text`` only.
+
+        The alignment path must begin at the window's first frame, so whatever speech precedes
+        the text in the window is best given as ``prefix`` (it soaks up that audio).
+        """
+        start = self.clamp(start)
+        encoded, frames = self.encode(start, reverse)
+        pre = self.tokens(prefix) if prefix.strip() else []
+        body = self.tokenizer.encode(" " + text.strip())
+        if not body:
+            return Alignment(start, -math.inf, [], [])
+        result = self.model.model.align(encoded, self.tokenizer.sot_sequence, [pre + body], frames)[
+            0
+        ]
+        probs = np.asarray(result.text_token_probs, dtype=np.float64)
+        logp = np.log(np.clip(probs, 1e-9, 1.0))
+        body_logp = logp[len(pre) : len(pre) + len(body)]
+        words = self._word_times(pre + body, len(pre), result, probs, start)
+        return Alignment(start, float(body_logp.mean()), words, [float(x) for x in body_logp])
+
+    def scan(self, text: str, starts: list[float] | None = None) -> list[tuple[float, float]]:
+        """(window start, mean log probability of ``text``) for every window."""
+        return [(s, self.align(text, s).logprob) for s in (starts or self.windows())]
+
+    def _word_times(self, toks, first, result, probs, offset) -> list[AlignedWord]:
+        tok = self.tokenizer
+        path = result.alignments
+        text_idx = np.array([p[0] for p in path])
+        time_idx = np.array([p[1] for p in path])
+        jumps = np.pad(np.diff(text_idx), (1, 0), constant_values=1).astype(bool)
+        jump_times = time_idx[jumps] / TOKENS_PER_S
+        words, word_tokens = tok.split_to_word_tokens(list(toks) + [tok.eot])
+        out, pos = [], 0
+        for word, wt in zip(words, word_tokens, strict=False):
+            a, b = pos, pos + len(wt)
+            pos = b
+            if a < first or wt == [tok.eot] or not word.strip():
+                continue
+            if b >= len(jump_times):
+                b = len(jump_times) - 1
+            out.append(
+                AlignedWord(
+                    text=word.strip(),
+                    start=round(offset + float(jump_times[min(a, len(jump_times) - 1)]), 3),
+                    end=round(offset + float(jump_times[b]), 3),
+                    probability=round(float(np.mean(probs[a:b])) if b > a else 0.0, 4),
+                )
+            )
+        return out
