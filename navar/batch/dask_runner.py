@@ -27,58 +27,59 @@ log = logging.getLogger(__name__)
 _IN_FLIGHT_PER_THREAD = 2  # recordings queued per worker thread, so none waits for the client
 
 
-def run_on_dask(archive: Archive, catalog: Catalog, batch: str, options, scheduler) -> None:
-    """Process ``batch`` on the cluster at ``scheduler`` (an address or a distributed.Client)."""
+def connect(scheduler: str):
+    """A client of the scheduler at ``scheduler`` (tcp://HOST:8786), or a clear error."""
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError as exc:
         raise NavarError(
             "--scheduler needs Dask distributed; install it with: pip install 'dask[distributed]'"
         ) from exc
+    try:
+        return Client(scheduler, timeout="20s")
+    except (OSError, ValueError) as exc:
+        raise NavarError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from exc
+
+
+def run_on_dask(archive: Archive, catalog: Catalog, batch: str, options, client) -> None:
+    """Process ``batch`` on the cluster behind ``client`` (a distributed.Client)."""
+    from distributed import as_completed
+
     from .runner import Heartbeat
 
-    own_client = not isinstance(scheduler, Client)
-    try:
-        client = Client(scheduler, timeout="20s") if own_client else scheduler
-    except OSError as exc:
-        raise NavarError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from exc
-    try:
-        threads = sum(client.nthreads().values()) or 1
-        log.info("Dask cluster at %s: %d worker threads", client.scheduler.address, threads)
-        held: dict = {}  # future -> Claim
-        claimed: deque[str] = deque()
-        with Heartbeat(catalog, []) as beat:
+    threads = sum(client.nthreads().values()) or 1
+    log.info("Dask cluster at %s: %d worker threads", client.scheduler.address, threads)
+    held: dict = {}  # future -> Claim
+    claimed: deque[str] = deque()
+    with Heartbeat(catalog, []) as beat:
 
-            def submit_next():
-                claim = catalog.claim(batch)
-                if claim is None:
-                    return None
-                future = client.submit(
-                    run_recording, str(archive.root), claim.recording_id, claim.source,
-                    claim.reference, claim.stages, options.work, claim.attempts,
-                    key=f"navar-{batch}-{claim.recording_id}", pure=False, retries=0,
-                )  # fmt: skip
-                held[future] = claim
-                claimed.append(claim.recording_id)
-                beat.set(list(claimed))
-                return future
+        def submit_next():
+            claim = catalog.claim(batch)
+            if claim is None:
+                return None
+            future = client.submit(
+                run_recording, str(archive.root), claim.recording_id, claim.source,
+                claim.reference, claim.stages, options.work, claim.attempts,
+                key=f"navar-{batch}-{claim.recording_id}", pure=False, retries=0,
+            )  # fmt: skip
+            held[future] = claim
+            claimed.append(claim.recording_id)
+            beat.set(list(claimed))
+            return future
 
-            queue = as_completed()
-            for _ in range(threads * _IN_FLIGHT_PER_THREAD):
-                future = submit_next()
-                if future is None:
-                    break
-                queue.add(future)
-            for future in queue:
-                claim = held.pop(future)
-                _record(catalog, batch, claim, future)
-                claimed.remove(claim.recording_id)
-                beat.set(list(claimed))
-                if (following := submit_next()) is not None:
-                    queue.add(following)
-    finally:
-        if own_client:
-            client.close()
+        queue = as_completed()
+        for _ in range(threads * _IN_FLIGHT_PER_THREAD):
+            future = submit_next()
+            if future is None:
+                break
+            queue.add(future)
+        for future in queue:
+            claim = held.pop(future)
+            _record(catalog, batch, claim, future)
+            claimed.remove(claim.recording_id)
+            beat.set(list(claimed))
+            if (following := submit_next()) is not None:
+                queue.add(following)
 
 
 def _record(catalog: Catalog, batch: str, claim: Claim, future) -> None:

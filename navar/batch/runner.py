@@ -77,6 +77,19 @@ def run_batch(
     command: str = "",
 ) -> Summary:
     began = time.monotonic()
+    client = None
+    if options.scheduler:  # connect first: an unreachable cluster should fail before any work
+        from . import dask_runner
+
+        client = dask_runner.connect(options.scheduler)
+    try:
+        return _run(archive, folders, options, say, command, began, client)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _run(archive, folders, options, say, command, began, client) -> Summary:
     catalog = Catalog(archive)
     batch = new_batch_id()
     catalog.start_batch(batch, command)
@@ -98,10 +111,10 @@ def run_batch(
     display = ProgressDisplay(catalog, batch, options.progress, say)
     display.start()
     try:
-        if options.scheduler:
+        if client is not None:
             from .dask_runner import run_on_dask
 
-            run_on_dask(archive, catalog, batch, options, options.scheduler)
+            run_on_dask(archive, catalog, batch, options, client)
         elif todo:
             run_locally(archive, catalog, batch, options)
     finally:
