@@ -25,14 +25,14 @@ def library() -> Library:
 @bp.get("/recordings")
 def recordings():
     lib = library()
-    return jsonify([recording_summary(r, lib.tracks(r.id)) for r in lib.recordings()])
+    return jsonify([recording_summary(r, lib.summaries(r.id)) for r in lib.recordings()])
 
 
 @bp.get("/recordings/<rec_id>")
 def recording(rec_id: str):
     lib = library()
     rec = lib.recording(rec_id)
-    return jsonify(recording_summary(rec, lib.tracks(rec.id)))
+    return jsonify(recording_summary(rec, lib.summaries(rec.id)))
 
 
 @bp.get("/recordings/<rec_id>/tracks/<track_id>")

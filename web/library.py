@@ -8,6 +8,7 @@ every request.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections import OrderedDict
@@ -19,7 +20,7 @@ from werkzeug.exceptions import NotFound
 from transcribe.archive import Archive, valid_recording_id, valid_track_id
 from transcribe.errors import NavarError
 from transcribe.subtitles import is_rtl
-from transcribe.transcript import Recording, Track, track_from_dict, track_to_dict
+from transcribe.transcript import KIND_LABELS, SCHEMA_ID, Recording, Track, track_from_dict
 
 from .peaks import PeakCache
 
@@ -28,9 +29,25 @@ _MAX_CACHED_TRACKS = 32
 
 @dataclass
 class CachedTrack:
-    track: Track
-    json: bytes  # the track's contract JSON, compact, ready to send
-    gzip: bytes | None = None  # the same, compressed on first request
+    data: dict  # the track's contract JSON, parsed and checked
+    summary: dict
+    gzip: bytes | None = None  # the JSON compressed, made on first request
+    _json: bytes | None = None
+    _track: Track | None = None
+
+    @property
+    def json(self) -> bytes:
+        # Re-serialised from the parsed dict (not dataclasses.asdict, ten times slower), once.
+        if self._json is None:
+            self._json = json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
+        return self._json
+
+    @property
+    def track(self) -> Track:
+        # Built only when needed (exports): 30,000 Word objects cost more than the JSON.
+        if self._track is None:
+            self._track = track_from_dict(self.data)
+        return self._track
 
 
 class Library:
@@ -83,11 +100,10 @@ class Library:
                 return hit[1]
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            track = track_from_dict(data)
+            _check_track(data, rec.id)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise NotFound(f"Track {track_id} of recording {rec.id} cannot be read.") from exc
-        body = json.dumps(track_to_dict(track), ensure_ascii=False, separators=(",", ":"))
-        cached = CachedTrack(track, body.encode("utf-8"))
+        cached = CachedTrack(data, track_summary(data))
         with self._lock:
             self._tracks[path] = (stamp, cached)
             self._tracks.move_to_end(path)
@@ -98,31 +114,62 @@ class Library:
     def track(self, rec_id: str, track_id: str) -> Track:
         return self.cached_track(rec_id, track_id).track
 
-    def tracks(self, rec_id: str) -> list[Track]:
-        return [self.track(rec_id, t) for t in self.track_ids(rec_id)]
+    def summaries(self, rec_id: str) -> list[dict]:
+        out = []
+        for t in self.track_ids(rec_id):
+            try:
+                out.append(self.cached_track(rec_id, t).summary)
+            except NotFound:  # unreadable or being replaced: list the others
+                continue
+        return out
+
+    def prewarm(self) -> None:
+        """Read the newest recordings' tracks ahead of the first visitor (at most the cache)."""
+        loaded = 0
+        for rec in reversed(self.recordings()):
+            for t in self.track_ids(rec.id):
+                if loaded >= _MAX_CACHED_TRACKS:
+                    return
+                with contextlib.suppress(NotFound):
+                    self.cached_track(rec.id, t)
+                    loaded += 1
 
 
-def track_summary(track: Track) -> dict:
-    timed = sum(1 for s in track.segments if s.timed)
+def _check_track(data: dict, rec_id: str) -> None:
+    if data.get("schema") != SCHEMA_ID or data.get("type") != "track":
+        raise ValueError("not a track of this schema")
+    if data.get("recording_id") != rec_id or data.get("kind") not in KIND_LABELS:
+        raise ValueError("track does not belong here")
+    if not isinstance(data.get("segments"), list):
+        raise ValueError("no segments")
+
+
+def track_summary(data: dict) -> dict:
+    segments = data["segments"]
+    kind, language = data["kind"], data["language"]
+    provenance = data.get("provenance") or {}
     return {
-        "id": track.id,
-        "language": track.language,
-        "kind": track.kind,
-        "label": track.label,
-        "machine": track.is_machine,
-        "rtl": is_rtl(track.language),
-        "source_track": track.source_track,
-        "segments": len(track.segments),
-        "timed_segments": timed,
-        "words": sum(len(s.words) for s in track.segments),
-        "created": track.created,
-        "model": track.provenance.model,
-        "software": track.provenance.software,
+        "id": data["id"],
+        "language": language,
+        "kind": kind,
+        "label": KIND_LABELS[kind],
+        "machine": kind in ("asr", "mt"),
+        "rtl": is_rtl(language),
+        "source_track": data.get("source_track"),
+        "segments": len(segments),
+        "timed_segments": sum(
+            1 for s in segments if s.get("start") is not None and s.get("end") is not None
+        ),
+        "words": sum(len(s.get("words") or []) for s in segments),
+        "created": data.get("created"),
+        "model": provenance.get("model"),
+        "software": provenance.get("software"),
     }
 
 
-def recording_summary(rec: Recording, tracks: list[Track]) -> dict:
-    languages = sorted({rec.language, *(t.language for t in tracks)})
+def recording_summary(rec: Recording, tracks: list[dict]) -> dict:
+    """``tracks``: summaries from ``Library.summaries``."""
+    languages = sorted({rec.language, *(t["language"] for t in tracks)})
     return {
         "id": rec.id,
         "sha256": rec.sha256,
@@ -136,5 +183,5 @@ def recording_summary(rec: Recording, tracks: list[Track]) -> dict:
         "original_name": rec.original_name,
         "source_notes": rec.source_notes,
         "added": rec.added,
-        "tracks": [track_summary(t) for t in tracks],
+        "tracks": tracks,
     }

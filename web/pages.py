@@ -19,7 +19,7 @@ def library() -> Library:
 @bp.get("/")
 def index():
     lib = library()
-    recordings = [recording_summary(r, lib.tracks(r.id)) for r in lib.recordings()]
+    recordings = [recording_summary(r, lib.summaries(r.id)) for r in lib.recordings()]
     query = request.args.get("q", "").strip()
     hits, search_error = [], None
     if query:
@@ -38,7 +38,7 @@ def index():
 def player(rec_id: str):
     lib = library()
     rec = lib.recording(rec_id)
-    summary = recording_summary(rec, lib.tracks(rec.id))
+    summary = recording_summary(rec, lib.summaries(rec.id))
     return render_template(
         "player.html", rec=summary, formats=EXPORT_FORMATS, is_rtl=is_rtl(rec.language)
     )

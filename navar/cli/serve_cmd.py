@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import click
 
 from . import archive_of
@@ -26,6 +28,8 @@ def serve(ctx, host, port, threads):
         server = create_server(app, host=host, port=port, threads=threads, ident="navar")
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror})") from exc
+    # Parse the newest transcripts now, so the first visitor does not wait for it.
+    threading.Thread(target=app.extensions["navar"].prewarm, daemon=True).start()
     shown = f"[{host}]" if ":" in host else host
     actual_port = server.effective_port
     click.echo(f"Serving the archive {archive.root}")

@@ -174,14 +174,21 @@
       segEl.dataset.s = seg.start;
       segEl.dataset.e = seg.end;
     }
-    const words = (seg.words || []).filter((w) => w.text.trim());
+    const words = seg.words || [];
     if (words.length) {
-      words.forEach((w, i) => {
-        if (i) segEl.appendChild(document.createTextNode(" "));
-        const wEl = el("span", { class: "w", "data-s": w.start, "data-e": w.end }, w.text.trim());
+      // The hot loop of a long transcript (tens of thousands of words): plain DOM calls, and the
+      // time kept as a property rather than an attribute.
+      for (const w of words) {
+        const text = w.text.trim();
+        if (!text) continue;
+        if (segEl.firstChild) segEl.append(" ");
+        const wEl = document.createElement("span");
+        wEl.className = "w";
+        wEl.textContent = text;
+        wEl.navarStart = w.start;
         segEl.appendChild(wEl);
         column.words.push({ s: w.start, e: w.end, el: wEl });
-      });
+      }
     } else {
       segEl.textContent = seg.text;
     }
@@ -203,9 +210,38 @@
     return head;
   }
 
-  function render(primary, secondary) {
-    const primaryCol = { words: [], segs: [] };
-    const secondaryCol = { words: [], segs: [] };
+  // Rows are added in chunks so the first screenful shows at once and the page stays
+  // responsive while a 3-hour transcript (thousands of rows) is built.
+  const CHUNK_ROWS = 300;
+  let renderGeneration = 0;
+
+  function renderRow(row, primary, secondary, cols) {
+    const rowEl = el("div", { class: "row" });
+    const anchor = row.seg || row.others[0];
+    const t = anchor && isTimed(anchor) ? anchor.start : null;
+    const timeBtn = el("button", { class: "time", type: "button" }, t === null ? "–" : clock(t));
+    if (t !== null) timeBtn.dataset.s = t;
+    else timeBtn.disabled = true;
+    rowEl.appendChild(timeBtn);
+    const lang = primary ? primary.language : rec.language;
+    const fa = el("div", { class: "fa", dir: "rtl", lang });
+    if (row.seg) renderSegment(fa, row.seg, cols[0]);
+    const en = el("div", { class: "en", dir: "ltr", lang: secondary ? secondary.language : "en" });
+    for (const seg of row.others) renderSegment(en, seg, cols[1]);
+    rowEl.append(fa, en);
+    return { el: rowEl, s: t };
+  }
+
+  function indexRows() {
+    for (const col of state.columns) {
+      col.words.sort((a, b) => a.s - b.s);
+      col.segs.sort((a, b) => a.s - b.s);
+    }
+    state.timedRows = state.rows.filter((r) => r.s !== null).sort((a, b) => a.s - b.s);
+  }
+
+  async function render(primary, secondary) {
+    const generation = ++renderGeneration;
     const rows = buildRows(primary, secondary);
     transcriptEl.textContent = "";
     const heads = el("div", { class: "row heads" });
@@ -218,35 +254,32 @@
     heads.appendChild(columnHeader(secondaryMeta, "head-en"));
     transcriptEl.appendChild(heads);
 
-    const frag = document.createDocumentFragment();
-    state.rows = rows.map((row) => {
-      const rowEl = el("div", { class: "row" });
-      const anchor = row.seg || row.others[0];
-      const t = anchor && isTimed(anchor) ? anchor.start : null;
-      const timeBtn = el("button", { class: "time", type: "button" }, t === null ? "–" : clock(t));
-      if (t !== null) timeBtn.dataset.s = t;
-      else timeBtn.disabled = true;
-      rowEl.appendChild(timeBtn);
-      const lang = primary ? primary.language : rec.language;
-      const fa = el("div", { class: "fa", dir: "rtl", lang });
-      if (row.seg) renderSegment(fa, row.seg, primaryCol);
-      const en = el("div", { class: "en", dir: "ltr", lang: secondary ? secondary.language : "en" });
-      for (const seg of row.others) renderSegment(en, seg, secondaryCol);
-      rowEl.append(fa, en);
-      frag.appendChild(rowEl);
-      return { el: rowEl, s: t };
-    });
-    transcriptEl.appendChild(frag);
-    for (const col of [primaryCol, secondaryCol]) {
-      col.words.sort((a, b) => a.s - b.s);
-      col.segs.sort((a, b) => a.s - b.s);
-    }
-    state.columns = [primaryCol, secondaryCol];
-    state.timedRows = state.rows.filter((r) => r.s !== null).sort((a, b) => a.s - b.s);
+    state.columns = [
+      { words: [], segs: [] },
+      { words: [], segs: [] },
+    ];
+    state.rows = [];
     state.activeWords = new Set();
     state.activeRow = null;
+    for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
+      if (i) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (generation !== renderGeneration) return false; // another track was chosen
+      }
+      const frag = document.createDocumentFragment();
+      for (const row of rows.slice(i, i + CHUNK_ROWS)) {
+        const r = renderRow(row, primary, secondary, state.columns);
+        frag.appendChild(r.el);
+        state.rows.push(r);
+      }
+      transcriptEl.appendChild(frag);
+      indexRows();
+      update(true);
+      if (!i) state.firstRowsAt = performance.now();
+    }
     markQuote();
     update(true);
+    return true;
   }
 
   async function showTracks() {
@@ -256,16 +289,23 @@
         loadTrack(primarySelect.value),
         loadTrack(secondarySelect.value),
       ]);
+      const fetched = performance.now();
       state.primary = primary;
       state.secondary = secondary;
       if (!primary && !secondary) {
         transcriptEl.textContent = "";
         transcriptEl.appendChild(el("p", {}, "This recording has no transcript yet."));
       } else {
-        render(primary, secondary);
+        if (!(await render(primary, secondary))) return;
       }
+      state.timings = { fetched, firstRows: state.firstRowsAt, rendered: performance.now() };
       say("");
       runSearch();
+      if (!state.started) {
+        state.started = true;
+        openPermalink();
+        document.body.dataset.ready = "1";
+      }
     } catch (err) {
       say(`The transcript could not be loaded (${err.message}).`);
     }
@@ -347,10 +387,18 @@
   transcriptEl.addEventListener("click", (ev) => {
     const sel = window.getSelection();
     if (sel && !sel.isCollapsed) return;
-    const target = ev.target.closest("[data-s]");
-    if (!target) return;
-    seek(parseFloat(target.dataset.s), false);
+    const t = startOf(ev.target);
+    if (t !== null) seek(t, false);
   });
+
+  // A word keeps its start as a property; segments and row times as data-s.
+  function startOf(node) {
+    for (let n = node; n && n !== transcriptEl; n = n.parentElement) {
+      if (n.navarStart !== undefined) return n.navarStart;
+      if (n.dataset && n.dataset.s !== undefined) return parseFloat(n.dataset.s);
+    }
+    return null;
+  }
 
   // --- keyboard and speed -----------------------------------------------------------------------
 
@@ -651,8 +699,5 @@
   secondarySelect.value = initialChoice(secondaryCandidates(), "en");
   primarySelect.addEventListener("change", showTracks);
   secondarySelect.addEventListener("change", showTracks);
-  showTracks().then(() => {
-    openPermalink();
-    document.body.dataset.ready = "1";
-  });
+  showTracks();
 })();
