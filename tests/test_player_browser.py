@@ -275,3 +275,49 @@ def test_docs_screenshot_is_committed():
     # player's look changes.
     shot = ROOT / "docs" / "player.png"
     assert shot.is_file() and shot.stat().st_size > 20_000
+
+
+def _many_rows_archive(root: Path, fa_speech):
+    """The same audio with 40 short one-word rows, so the transcript is taller than the screen."""
+    from transcribe.archive import Archive
+    from transcribe.transcript import Provenance, Segment, Track, Word, segment_id
+
+    archive = Archive(root)
+    rec = archive.add(fa_speech[0], title="ردیف‌های بسیار").recording
+    words = " ".join(FA_LINES).split()
+    segs = []
+    for i in range(40):
+        start = round(0.4 * i, 3)
+        w = words[i % len(words)]
+        segs.append(Segment(segment_id(i), start, start + 0.35, w, [Word(start, start + 0.35, w)]))
+    archive.save_track(Track("fa.asr", rec.id, "fa", "asr", Provenance("navar tests"), segs))
+    return archive, rec
+
+
+def test_current_row_is_followed_until_the_reader_scrolls_away(browser, fa_speech, tmp_path):
+    archive, rec = _many_rows_archive(tmp_path / "archive", fa_speech)
+    live = LiveServer(archive.root, tmp_path / "cache")
+    context = browser.new_context(viewport={"width": 1000, "height": 700}, bypass_csp=True)
+    try:
+        pg = context.new_page()
+        open_player(pg, f"{live.url}/r/{rec.id}")
+        in_view = """() => { const r = document.querySelector('.row.current');
+            if (!r) return false; const b = r.getBoundingClientRect();
+            return b.top >= 0 && b.bottom <= innerHeight; }"""
+        pg.evaluate("document.getElementById('audio').playbackRate = 2")
+        pg.locator("h1").click()
+        pg.keyboard.press(" ")
+        # Row 25 starts at 10 s: far below the first screen, so only following brings it in view.
+        pg.wait_for_function("document.getElementById('audio').currentTime > 10", timeout=20_000)
+        pg.wait_for_function(in_view)
+        assert pg.evaluate("scrollY") > 200
+        pg.mouse.move(500, 600)
+        pg.mouse.wheel(0, -3000)
+        pg.wait_for_selector("#follow:not([hidden])")
+        pg.wait_for_function(f"!({in_view})()", timeout=10_000)  # left where the reader is
+        pg.click("#follow")
+        pg.wait_for_function(in_view)
+        assert pg.locator("#follow").is_hidden()
+    finally:
+        context.close()
+        live.close()

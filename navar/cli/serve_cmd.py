@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import click
@@ -24,6 +25,8 @@ def serve(ctx, host, port, threads):
 
     archive = archive_of(ctx)
     app = create_app(archive.root)
+    # Waitress warns at every queued request under load; a queue is normal, not a problem.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
         server = create_server(app, host=host, port=port, threads=threads, ident="navar")
     except OSError as exc:

@@ -344,14 +344,13 @@
     drawWaveform();
   }
 
-  let programmaticUntil = 0;
   function scrollToRow(r) {
-    programmaticUntil = performance.now() + 800;
     r.el.scrollIntoView({ block: "center", behavior: "smooth" });
   }
 
+  // Only the reader's own gestures (wheel, touch, keys) stop the following; the player's own
+  // scrolling never does.
   function readerScrolled() {
-    if (performance.now() < programmaticUntil) return;
     if (state.follow) {
       state.follow = false;
       followBtn.hidden = false;
@@ -497,7 +496,6 @@
       }
     }
     if (first) {
-      programmaticUntil = performance.now() + 800;
       first.scrollIntoView({ block: "center" });
     }
     drawWaveform();
