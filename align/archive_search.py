@@ -82,9 +82,24 @@ def permalink(recording_id: str, start: float | None, end: float | None) -> str:
 
 
 def refresh(archive: Archive) -> int:
-    """Reindex recordings whose files changed since the last run; returns how many changed."""
+    """Reindex recordings whose files changed since the last run; returns how many changed.
+
+    A damaged index (not a database any more) is deleted and built again: it holds nothing
+    that the tracks do not.
+    """
     if not archive.transcripts_dir.is_dir():
         return 0
+    try:
+        return _refresh(archive)
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError):  # locked, read-only, disk full: not damage
+            raise
+        log.warning("search index %s is damaged (%s); rebuilding it", index_path(archive), exc)
+        _delete_index(archive)
+        return _refresh(archive)
+
+
+def _refresh(archive: Archive) -> int:
     current = {rec_id: sig for rec_id, sig in _signatures(archive)}
     with _connect(archive) as db:
         known = dict(db.execute("SELECT recording_id, signature FROM indexed"))
@@ -108,9 +123,13 @@ def refresh(archive: Archive) -> int:
 
 def rebuild(archive: Archive) -> int:
     """Delete the index and build it again from the tracks."""
+    _delete_index(archive)
+    return refresh(archive)
+
+
+def _delete_index(archive: Archive) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(str(index_path(archive)) + suffix).unlink(missing_ok=True)
-    return refresh(archive)
 
 
 def search(
@@ -122,15 +141,21 @@ def search(
         return []
     try:
         refresh(archive)
-    except (sqlite3.OperationalError, OSError) as exc:
+    except (sqlite3.Error, OSError) as exc:
         # A read-only archive can still be searched with the index it has.
         log.warning("search index not refreshed (%s); results may be out of date", exc)
     if not index_path(archive).is_file():
         return []
-    with _connect(archive, write=False) as db:
-        rows = _fts_candidates(db, q, limit * _CANDIDATES_PER_HIT, language)
-        if len(rows) < limit:
-            rows.update(_fuzzy_candidates(db, q, limit * _CANDIDATES_PER_HIT, language))
+    try:
+        with _connect(archive, write=False) as db:
+            rows = _fts_candidates(db, q, limit * _CANDIDATES_PER_HIT, language)
+            if len(rows) < limit:
+                rows.update(_fuzzy_candidates(db, q, limit * _CANDIDATES_PER_HIT, language))
+    except sqlite3.Error as exc:
+        raise SearchError(
+            f"the search index {index_path(archive)} could not be read ({exc}); "
+            "delete it and search again to rebuild it"
+        ) from exc
     hits = []
     for row, rank in rows.values():
         score = _score(q, row["norm"])

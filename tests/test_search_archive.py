@@ -91,6 +91,16 @@ def test_refresh_follows_writes_and_deletes(two_recordings):
     assert archive_search.search(archive, "حقیقت")[0].recording_id == "bbbbbbbbbbbb"
 
 
+def test_a_damaged_index_is_rebuilt(two_recordings):
+    archive_search.refresh(two_recordings)
+    archive_search.index_path(two_recordings).write_bytes(b"this is not a database" * 100)
+    for suffix in ("-wal", "-shm"):
+        (archive_search.index_path(two_recordings).parent / f".search.sqlite{suffix}").unlink(
+            missing_ok=True
+        )
+    assert archive_search.search(two_recordings, "حقیقت")[0].score == 1.0
+
+
 def test_read_only_archive_is_still_searchable(two_recordings):
     archive = two_recordings
     archive_search.refresh(archive)
