@@ -110,10 +110,11 @@ def _refined(en: Energy, start: float, end: float) -> float | None:
             return None
         a += pause
         loud = loud[pause:]
-    hits = _sustained(loud)
-    if hits is None or hits == 0:
+    hit = _sustained(loud)
+    if hit is None:
         return None
-    return round(en.time(a + hits), 3)
+    t = round(en.time(a + hit), 3)
+    return t if t > start else None
 
 
 def _first_run(indices: np.ndarray, length: int) -> int | None:

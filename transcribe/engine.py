@@ -36,6 +36,8 @@ MIN_DURATION = 0.5  # seconds; shorter audio cannot hold a word Whisper could tr
 _LANGUAGE_MISMATCH_P = 0.7  # how sure detection must be before we say the language is wrong
 _RETRY_TEMPERATURES = [0.4, 0.6, 0.8, 1.0]
 _RETRY_PAD = 0.1  # seconds of context either side of a segment that is re-decoded alone
+_STRUGGLE_T = 0.6  # a segment decoded only at this temperature or above ...
+_STRUGGLE_LOGPROB = -1.0  # ... or this unsure (Whisper's own threshold) is suspect
 
 
 @dataclass
@@ -131,8 +133,8 @@ def run(
             ctx.language = _detect_language(ctx, samples, speech)
         piece = _transcribe_piece(model, samples, offset, ctx.language, options)
         energy = boundaries.energy(samples, offset)
-        for seg in piece:
-            kept = _guard(ctx, samples, offset, seg, speech) if options.guards else [seg]
+        for seg, struggled in piece:
+            kept = _guard(ctx, samples, offset, seg, speech, struggled)
             if options.refine_boundaries:
                 info.moved_starts += boundaries.refine_starts(kept, energy)
             segments.extend(kept)
@@ -152,6 +154,9 @@ def run(
         info.warnings.append("every segment failed the guards: the track is empty")
     for i, seg in enumerate(segments):
         seg.id = segment_id(i)
+        flag = f"wrong-language:{ctx.other_language}"
+        if ctx.other_language and flag not in seg.flags:
+            seg.flags.append(flag)  # the whole recording sounded like another language
     info.language = "en" if translate else (ctx.language or "und")
     kind = "mt" if translate else "asr"
     track = Track(
@@ -197,7 +202,7 @@ def pieces(media: Path, chunk_seconds: float) -> Iterator[tuple[float, np.ndarra
 
 
 def _transcribe_piece(model, samples, offset, language, options, temperature=None):
-    """The segments (in recording time) faster-whisper finds in one piece of audio."""
+    """(Segment in recording time, struggled) for what faster-whisper finds in one piece."""
     if len(samples) < int(MIN_DURATION * SAMPLE_RATE):
         return []
     found, _ = model.transcribe(
@@ -212,7 +217,13 @@ def _transcribe_piece(model, samples, offset, language, options, temperature=Non
         prepend_punctuations=options.prepend_punctuations,
         append_punctuations=options.append_punctuations,
     )
-    return [_segment(s, offset) for s in found if s.text.strip()]
+    # "Struggled": the decoder fell back to sampling or stayed unsure, which is what speech in
+    # another language than the one forced looks like.
+    return [
+        (_segment(s, offset), s.temperature >= _STRUGGLE_T or s.avg_logprob < _STRUGGLE_LOGPROB)
+        for s in found
+        if s.text.strip()
+    ]
 
 
 def _segment(s, offset: float) -> Segment:
@@ -258,19 +269,23 @@ class _Context:
         return "en" if self.options.task == "translate" else self.language
 
 
-def _guard(ctx: _Context, samples, offset, seg: Segment, speech) -> list[Segment]:
+def _guard(ctx: _Context, samples, offset, seg: Segment, speech, struggled) -> list[Segment]:
     """The segments to keep in place of ``seg``: itself, a retried version, or nothing."""
+    if not ctx.options.guards:
+        return [seg]
     fraction = _fraction_in(speech, seg.start - offset, seg.end - offset)
     reasons = guards.check(seg.text, ctx.out_language, fraction)
-    if not reasons:
-        return [seg]
-    if "wrong-script" in reasons and ctx.options.task == "transcribe":
-        # Text in another script is most often right, in another language: find out once.
-        if not ctx.checked_language and ctx.options.check_language:
+    suspect = struggled or "wrong-script" in reasons
+    if suspect and ctx.options.task == "transcribe" and ctx.options.check_language:
+        # Text in another script, or a decoder that had to guess, often means the speech is in
+        # another language than asked: find out (once; it costs one encoder pass).
+        if not ctx.checked_language:
             _detect_language(ctx, samples, speech)
-        if ctx.other_language and reasons == ["wrong-script"]:
+        if ctx.other_language and reasons in ([], ["wrong-script"]):
             seg.flags.append(f"wrong-language:{ctx.other_language}")
             return [seg]  # kept and flagged: it is what was said, in the other language
+    if not reasons:
+        return [seg]
     if "no-speech" not in reasons and guards.RETRYABLE.intersection(reasons):
         a = max(int((seg.start - offset - _RETRY_PAD) * SAMPLE_RATE), 0)
         b = min(int((seg.end - offset + _RETRY_PAD) * SAMPLE_RATE), len(samples))
@@ -279,6 +294,7 @@ def _guard(ctx: _Context, samples, offset, seg: Segment, speech) -> list[Segment
         retried = _transcribe_piece(
             ctx.model, samples[a:b], start, ctx.language, fresh, _RETRY_TEMPERATURES
         )
+        retried = [s for s, _ in retried]
         if retried and all(not guards.check(s.text, ctx.out_language) for s in retried):
             for s in retried:
                 s.flags.append("retried:" + "+".join(reasons))

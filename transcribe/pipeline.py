@@ -47,7 +47,7 @@ def transcribe_recording(
     base = options or engine.TranscribeOptions()
     source = speech_model.resolve(model)
     described = engine.model_description(model)
-    passes = 2 if translate else 1
+    passes = 2 if translate and language != "en" else 1
     damage = [x for x in rec.source_notes.splitlines() if x.startswith(("damaged", "truncated"))]
 
     def run(opts: engine.TranscribeOptions, index: int) -> Track:
@@ -57,7 +57,10 @@ def transcribe_recording(
                 progress(index * rec.duration + done, passes * rec.duration)
 
         track, info = engine.run(model, media, rec.id, opts, progress=step, total=rec.duration)
-        track.provenance.notes.extend(f"the original is {x}" for x in damage)
+        # Decoders skip what they cannot read, so times after a damaged part may run early.
+        track.provenance.notes.extend(
+            f"the original is {x}; times after the damage may be shifted" for x in damage
+        )
         for warning in info.warnings:
             say(f"warning: {rec.id}/{track.id}: {warning}")
         return track
@@ -73,11 +76,13 @@ def transcribe_recording(
     tracks = [asr]
     if not translate:
         return tracks
-    if asr.language == "en":
-        say(f"{rec.id}: the speech is English; no translation track is needed")
-        return tracks
-    if not asr.segments:
-        say(f"{rec.id}: no speech was transcribed, so there is nothing to translate")
+    if asr.language == "en" or not asr.segments:
+        if asr.language == "en":
+            say(f"{rec.id}: the speech is English; no translation track is needed")
+        else:
+            say(f"{rec.id}: no speech was transcribed, so there is nothing to translate")
+        if progress is not None:
+            progress(passes * rec.duration, passes * rec.duration)
         return tracks
 
     mt_opts = engine.replace(base, language=asr.language, task="translate")
