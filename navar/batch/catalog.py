@@ -14,6 +14,7 @@ import contextlib
 import os
 import socket
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -79,20 +80,25 @@ class Catalog:
         self.path = catalog_path(archive)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.host = socket.gethostname()
+        self._local = threading.local()
         with self._db() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        # A connection per operation: safe across fork/spawn and threads, and cheap for SQLite.
-        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA busy_timeout = 60000")
-        try:
-            yield db
-        finally:
-            db.close()
+        """This thread's connection, opened once: closing the last one checkpoints the WAL,
+        which costs more than the updates themselves."""
+        db = getattr(self._local, "db", None)
+        if db is None or self._local.pid != os.getpid():  # never share one across a fork
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA busy_timeout = 60000")
+            # With WAL, NORMAL survives any process crash (kill -9 included); only a power cut
+            # can lose the last few updates, which a rerun redoes.
+            db.execute("PRAGMA synchronous = NORMAL")
+            self._local.db, self._local.pid = db, os.getpid()
+        yield db
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
