@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import NotImplemented as NotAvailable
@@ -38,11 +36,9 @@ def recording(rec_id: str):
 @bp.get("/recordings/<rec_id>/tracks/<track_id>")
 def track(rec_id: str, track_id: str):
     cached = library().cached_track(rec_id, track_id)
-    response = Response(cached.json, content_type="application/json; charset=utf-8")
+    response = Response(cached.raw, content_type="application/json; charset=utf-8")
     if "gzip" in request.headers.get("Accept-Encoding", "").lower():
-        if cached.gzip is None:  # made once per track version, not per request
-            cached.gzip = gzip.compress(cached.json, compresslevel=6, mtime=0)
-        response.set_data(cached.gzip)
+        response.set_data(cached.gzip)  # compressed once per track version, not per request
         response.headers["Content-Encoding"] = "gzip"
         response.headers["Vary"] = "Accept-Encoding"
     return response

@@ -9,6 +9,7 @@ every request.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import threading
 from collections import OrderedDict
@@ -25,22 +26,22 @@ from transcribe.transcript import KIND_LABELS, SCHEMA_ID, Recording, Track, trac
 from .peaks import PeakCache
 
 _MAX_CACHED_TRACKS = 32
+_PREWARM_WAVEFORMS = 8  # decoding is the slow part: only the newest few
 
 
 @dataclass
 class CachedTrack:
-    data: dict  # the track's contract JSON, parsed and checked
+    raw: bytes  # the track file as written: the contract JSON, sent as it is
+    data: dict  # the same, parsed and checked
     summary: dict
-    gzip: bytes | None = None  # the JSON compressed, made on first request
-    _json: bytes | None = None
+    _gzip: bytes | None = None
     _track: Track | None = None
 
     @property
-    def json(self) -> bytes:
-        # Re-serialised from the parsed dict (not dataclasses.asdict, ten times slower), once.
-        if self._json is None:
-            self._json = json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
-        return self._json
+    def gzip(self) -> bytes:
+        if self._gzip is None:
+            self._gzip = gzip.compress(self.raw, compresslevel=6, mtime=0)
+        return self._gzip
 
     @property
     def track(self) -> Track:
@@ -56,6 +57,8 @@ class Library:
         self.peaks = peaks
         self._tracks: OrderedDict[Path, tuple[tuple[int, int], CachedTrack]] = OrderedDict()
         self._lock = threading.Lock()
+        self._guard = threading.Lock()
+        self._loading: dict[Path, threading.Lock] = {}
 
     # --- recordings ---------------------------------------------------------------------------
 
@@ -93,17 +96,31 @@ class Library:
         except OSError as exc:
             raise NotFound(f"There is no track {track_id!r} for recording {rec.id}.") from exc
         stamp = (st.st_mtime_ns, st.st_size)
+        if hit := self._cached(path, stamp):
+            return hit
+        with self._guard:
+            load_lock = self._loading.setdefault(path, threading.Lock())
+        with load_lock:  # one parse per file, however many visitors arrive at once
+            if hit := self._cached(path, stamp):
+                return hit
+            return self._load(path, stamp, rec.id, track_id)
+
+    def _cached(self, path: Path, stamp: tuple[int, int]) -> CachedTrack | None:
         with self._lock:
             hit = self._tracks.get(path)
             if hit and hit[0] == stamp:
                 self._tracks.move_to_end(path)
                 return hit[1]
+        return None
+
+    def _load(self, path: Path, stamp: tuple[int, int], rec_id: str, track_id: str) -> CachedTrack:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            _check_track(data, rec.id)
+            raw = path.read_bytes()
+            data = json.loads(raw)
+            _check_track(data, rec_id)
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise NotFound(f"Track {track_id} of recording {rec.id} cannot be read.") from exc
-        cached = CachedTrack(data, track_summary(data))
+            raise NotFound(f"Track {track_id} of recording {rec_id} cannot be read.") from exc
+        cached = CachedTrack(raw, data, track_summary(data))
         with self._lock:
             self._tracks[path] = (stamp, cached)
             self._tracks.move_to_end(path)
@@ -124,15 +141,19 @@ class Library:
         return out
 
     def prewarm(self) -> None:
-        """Read the newest recordings' tracks ahead of the first visitor (at most the cache)."""
+        """Prepare the newest recordings ahead of the first visitor: their tracks (parsed,
+        serialised, compressed; at most what the cache holds) and their waveforms."""
         loaded = 0
-        for rec in reversed(self.recordings()):
+        for n, rec in enumerate(reversed(self.recordings())):
             for t in self.track_ids(rec.id):
                 if loaded >= _MAX_CACHED_TRACKS:
                     return
                 with contextlib.suppress(NotFound):
-                    self.cached_track(rec.id, t)
+                    self.cached_track(rec.id, t).gzip  # noqa: B018 (computes and keeps it)
                     loaded += 1
+            if n < _PREWARM_WAVEFORMS:
+                with contextlib.suppress(NotFound, NavarError, OSError):
+                    self.peaks.get(rec.sha256, self.media_path(rec), rec.duration)
 
 
 def _check_track(data: dict, rec_id: str) -> None:
