@@ -202,9 +202,12 @@ def pieces(media: Path, chunk_seconds: float) -> Iterator[tuple[float, np.ndarra
 
 
 def _transcribe_piece(model, samples, offset, language, options, temperature=None):
-    """(Segment in recording time, struggled) for what faster-whisper finds in one piece."""
+    """Yield (Segment in recording time, struggled) as faster-whisper finds them in a piece.
+
+    Lazy, like faster-whisper itself, so progress moves segment by segment.
+    """
     if len(samples) < int(MIN_DURATION * SAMPLE_RATE):
-        return []
+        return
     found, _ = model.transcribe(
         samples,
         language=language,
@@ -219,11 +222,10 @@ def _transcribe_piece(model, samples, offset, language, options, temperature=Non
     )
     # "Struggled": the decoder fell back to sampling or stayed unsure, which is what speech in
     # another language than the one forced looks like.
-    return [
-        (_segment(s, offset), s.temperature >= _STRUGGLE_T or s.avg_logprob < _STRUGGLE_LOGPROB)
-        for s in found
-        if s.text.strip()
-    ]
+    for s in found:
+        if s.text.strip():
+            struggled = s.temperature >= _STRUGGLE_T or s.avg_logprob < _STRUGGLE_LOGPROB
+            yield _segment(s, offset), struggled
 
 
 def _segment(s, offset: float) -> Segment:
@@ -294,7 +296,7 @@ def _guard(ctx: _Context, samples, offset, seg: Segment, speech, struggled) -> l
         retried = _transcribe_piece(
             ctx.model, samples[a:b], start, ctx.language, fresh, _RETRY_TEMPERATURES
         )
-        retried = [s for s, _ in retried]
+        retried = [s for s, _struggled in retried]
         if retried and all(not guards.check(s.text, ctx.out_language) for s in retried):
             for s in retried:
                 s.flags.append("retried:" + "+".join(reasons))
