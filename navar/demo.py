@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transcribe import __version__, engine, subtitles
+from transcribe import __version__, pipeline, subtitles
 from transcribe.archive import Archive
 from transcribe.transcript import Recording
 
@@ -71,12 +71,11 @@ def build(
             archive.save_track(track)
             out.steps.append(f"imported {track_id} (untimed)")
 
-    for task, track_id in (("transcribe", "fa.asr"), ("translate", "en.mt")):
-        if archive.has_track(rec.id, track_id):
-            continue
-        say(f"{task} with the speech model ({track_id})")
-        media = archive.media_dir / rec.media
-        track, _ = engine.run(model, media, rec.id, engine.TranscribeOptions(task=task))
-        archive.save_track(track)
-        out.steps.append(f"wrote {track_id}: {len(track.segments)} segments")
+    had = {t for t in ("fa.asr", "en.mt") if archive.has_track(rec.id, t)}
+    if len(had) < 2:
+        say("transcribing and translating with the speech model (fa.asr, en.mt)")
+        # The pipeline ties en.mt segments to fa.asr ones and keeps tracks already made.
+        for track in pipeline.transcribe_recording(archive, rec.id, model=model, say=say):
+            if track.id not in had:
+                out.steps.append(f"wrote {track.id}: {len(track.segments)} segments")
     return out
