@@ -122,6 +122,7 @@ def run(
     info = RunInfo(options.language or "und", None, duration=0.0, seconds=0.0)
     ctx = _Context(model, options, info, language=options.language)
     segments: list[Segment] = []
+    _report(progress, 0.0, total)  # show the bar (and its total) before the first piece
     for offset, samples in pieces(media, options.chunk_seconds):
         info.pieces += 1
         info.duration = offset + len(samples) / SAMPLE_RATE
