@@ -31,17 +31,35 @@ class Energy:
     def _frame(self, t: float) -> int:
         return int(np.clip(round(t / FRAME_S), 0, max(len(self.db) - 1, 0)))
 
-    def onset(self, start: float, limit: float, back: float = 0.08) -> float:
-        """First voiced frame in [start - back, limit]; ``start`` when there is none."""
+    def onset(self, start: float, limit: float, back: float = 0.08, pause: float = 0.08) -> float:
+        """Where speech begins near ``start``: the first rise after ``pause`` of quiet in
+        [start - back, limit].
+
+        With no rise there (speech throughout), the start of the voiced stretch, at most
+        ``2 * back`` earlier; ``start`` itself when there is no speech at all.
+        """
         if not len(self.voiced):
             return start
         a, b = self._frame(start - back), self._frame(limit)
-        if self.voiced[a]:  # already in speech: walk back to where this stretch began
-            while a > 0 and self.voiced[a - 1] and a > self._frame(start - 2 * back):
+        v = self.voiced
+        n = max(1, int(round(pause / FRAME_S)))
+        rises = [i for i in range(max(a, n), b + 1) if v[i] and not v[i - n : i].any()]
+        if rises:
+            return round(rises[0] * FRAME_S, 3)
+        if v[a]:
+            while a > 0 and v[a - 1] and a > self._frame(start - 2 * back):
                 a -= 1
             return round(a * FRAME_S, 3)
-        hits = np.flatnonzero(self.voiced[a : b + 1])
-        return round((a + int(hits[0])) * FRAME_S, 3) if len(hits) else start
+        return start
+
+    def last_onset(self, a: float, b: float, pause: float = 0.08) -> float | None:
+        """The last point in [a, b] where speech resumes after at least ``pause`` of quiet."""
+        n = max(1, int(round(pause / FRAME_S)))
+        i0, i1 = max(self._frame(a), n), self._frame(b)
+        for i in range(i1, i0 - 1, -1):
+            if self.voiced[i] and not self.voiced[i - n : i].any():
+                return round(i * FRAME_S, 3)
+        return None
 
     def offset(self, end: float, limit: float, ahead: float = 0.08) -> float:
         """Last voiced frame in [limit, end + ahead] (plus one frame); ``end`` when none."""

@@ -177,10 +177,24 @@ def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null):
                 w0 = aligned.words[0]
     energy = spotter.energy
     wn = aligned.words[-1]
-    start = energy.onset(w0.start, limit=max(w0.start, w0.end - 0.05))
+    if prefix:  # the path gave a real boundary, which absorbs the silence before the word
+        start = energy.onset(w0.start, limit=max(w0.start, w0.end - 0.05))
+    else:  # the first word starts after the last pause before its end, if there is one
+        earliest = max(w0.start, w0.end - 1.2)
+        start = energy.last_onset(earliest, w0.end - 0.05)
+        if start is None:
+            start = max(w0.start, w0.end - _spoken_length(w0.text))
     end = energy.offset(wn.end, limit=max(start, wn.start))
     if end <= start or end - start > WINDOW_S:
         return None
+    # Judge presence without a prefix (which lifts any text a little), from just before the start.
+    # This also rejects a window that caught only the tail of a quote spoken earlier.
+    plain_win = spotter.clamp(_grid(start - 0.5))
+    if prefix or plain_win != win:
+        plain = spotter.align(query, plain_win)
+        gap = min(gap, plain.logprob - null) if plain.words else gap
+    if gap < PRESENT_GAP:
+        return gap, None
     track, seg_ids, text, context = _describe(tracks, words_by_track, start, end)
     m = QuoteMatch(
         start=round(start, 3),

@@ -106,6 +106,29 @@ class Spotter:
         words = self._word_times(pre + body, len(pre), result, probs, start)
         return Alignment(start, float(body_logp.mean()), words, [float(x) for x in body_logp])
 
+    def align_pieces(
+        self, pieces: list[str], start: float, reverse: bool = False
+    ) -> list[Alignment]:
+        """Force several consecutive texts onto one window; one Alignment per piece."""
+        start = self.clamp(start)
+        encoded, frames = self.encode(start, reverse)
+        toks, bounds = [], []
+        for piece in pieces:
+            t = self.tokens(piece)
+            bounds.append((len(toks), len(toks) + len(t)))
+            toks += t
+        if not toks:
+            return [Alignment(start, -math.inf, [], []) for _ in pieces]
+        result = self.model.model.align(encoded, self.tokenizer.sot_sequence, [toks], frames)[0]
+        probs = np.asarray(result.text_token_probs, dtype=np.float64)
+        logp = np.log(np.clip(probs, 1e-9, 1.0))
+        out = []
+        for a, b in bounds:
+            words = self._word_times(toks[:b], a, result, probs, start) if b > a else []
+            lp = float(logp[a:b].mean()) if b > a else -math.inf
+            out.append(Alignment(start, lp, words, [float(x) for x in logp[a:b]]))
+        return out
+
     def scan(self, text: str, starts: list[float] | None = None) -> list[tuple[float, float]]:
         """(window start, mean log probability of ``text``) for every window."""
         return [(s, self.align(text, s).logprob) for s in (starts or self.windows())]
@@ -126,6 +149,9 @@ class Spotter:
                 continue
             if b >= len(jump_times):
                 b = len(jump_times) - 1
+            if out and not any(ch.isalnum() for ch in word):
+                out[-1].text += word.strip()  # punctuation belongs to the word before it
+                continue
             out.append(
                 AlignedWord(
                     text=word.strip(),
