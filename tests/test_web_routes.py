@@ -271,3 +271,11 @@ def test_public_routes_change_nothing_in_the_archive(client, rec, player_archive
     ):
         assert client.get(path).status_code == 200, path
     assert snapshot() == before
+
+
+def test_an_empty_archive_says_how_to_fill_it(tmp_path):
+    client = create_app(tmp_path / "empty", {"PEAKS_CACHE_DIR": tmp_path / "cache"}).test_client()
+    page = client.get("/").get_data(as_text=True)
+    assert "The archive is empty" in page and "navar add" in page
+    assert client.get("/api/recordings").get_json() == []
+    assert not (tmp_path / "empty").exists()  # looking created nothing

@@ -156,14 +156,11 @@
   }
 
   function buildRows(primary, secondary) {
-    let rows;
-    if (primary) {
-      rows = primary.segments.map((seg) => ({ seg, others: [] }));
-    } else {
-      rows = secondary.segments.map((seg) => ({ seg: null, others: [seg] }));
-      return rows;
+    if (!primary || !primary.segments.length) {
+      return secondary ? secondary.segments.map((seg) => ({ seg: null, others: [seg] })) : [];
     }
-    if (secondary && rows.length) placeSecondary(rows, primary, secondary);
+    const rows = primary.segments.map((seg) => ({ seg, others: [] }));
+    if (secondary) placeSecondary(rows, primary, secondary);
     return rows;
   }
 
