@@ -53,3 +53,17 @@ def test_find_gives_the_same_matches_as_find_quotes(client, player_archive):
 def test_find_needs_a_query(client, player_archive):
     r = client.get(f"/api/recordings/{player_archive[1].id}/find", query_string={"q": " "})
     assert r.status_code == 400
+
+
+def test_clip_carries_its_citation_like_align_clip(client, player_archive, tmp_path):
+    clip = pytest.importorskip("align.clip")
+    archive, rec = player_archive
+    seg = archive.track(rec.id, "fa.asr").segments[1]
+    r = client.get(f"/r/{rec.id}/clip.mp3", query_string={"t": f"{seg.start},{seg.end}"})
+    assert r.status_code == 200
+    out = tmp_path / "clip.mp3"
+    out.write_bytes(r.data)
+    cited = clip.clip_citation(out)
+    assert cited["sha256"] == rec.sha256 and cited["clip_offset"] == round(seg.start, 3)
+    fa = next(t for t in cited["texts"] if t["language"] == "fa")
+    assert fa["text"].split() == FA_LINES[1].split()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, current_app, request, send_file
 from werkzeug.exceptions import NotFound
 
 from transcribe import subtitles
+from transcribe.errors import NavarError
 
 from . import clips, spans
 from .library import Library
@@ -49,10 +52,25 @@ def clip(rec_id: str):
     lib = library()
     rec = lib.recording(rec_id)
     start, end = spans.span(request.args, rec.duration, current_app.config["MAX_CLIP_SECONDS"])
-    data = clips.cut_mp3(lib.media_path(rec), start, end)
+    data = clips.cut_mp3(lib.media_path(rec), start, end, _citation_tags(lib, rec.id, start, end))
     name = f"{rec.id}_{start:.2f}-{end:.2f}.mp3"
     return Response(
         data,
         content_type="audio/mpeg",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _citation_tags(lib: Library, rec_id: str, start: float, end: float) -> dict[str, str]:
+    """Title and citation JSON for the clip's tags, as align.clip writes them."""
+    try:
+        from align.citation import cite_span
+
+        cited = cite_span(lib.archive, rec_id, start, end)
+    except (ImportError, NavarError):
+        return {}
+    data = cited.to_dict() | {"clip_offset": round(start, 3)}
+    return {
+        "title": f"{cited.title} [{cited.start_time}–{cited.end_time}]",
+        "comment": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+    }
