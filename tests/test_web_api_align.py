@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import FA_LINES
 
@@ -37,17 +39,29 @@ def test_cite_rejects_bad_spans(client, player_archive, query):
 
 
 @pytest.mark.model
-def test_find_gives_the_same_matches_as_find_quotes(client, player_archive):
+def test_find_gives_the_same_matches_as_navar_find_json(client, player_archive):
     quotes = pytest.importorskip("align.quotes")
     archive, rec = player_archive
     query = "کتابخانه شهر هر روز"
     r = client.get(f"/api/recordings/{rec.id}/find", query_string={"q": query})
     assert r.status_code == 200, r.get_json()
     got = r.get_json()
-    assert got == [m.to_dict() for m in quotes.find_quotes(archive, rec.id, query)]
+    from navar.cli import main
+
+    if "find" in main.commands:
+        from click.testing import CliRunner
+
+        cli = CliRunner().invoke(
+            main, ["--archive", str(archive.root), "find", rec.id, query, "--json"]
+        )
+        assert cli.exit_code == 0, cli.output
+        assert got == json.loads(cli.stdout)
+    else:  # the command is not there yet: the function it calls
+        assert got["matches"] == [m.to_dict() for m in quotes.find_quotes(archive, rec.id, query)]
     seg = archive.track(rec.id, "fa.asr").segments[1]
     # Where align puts the quote is align's business (tested there); it overlaps the line.
-    assert got and got[0]["start"] < seg.end and seg.start < got[0]["end"]
+    best = got["matches"][0]
+    assert best["start"] < seg.end and seg.start < best["end"]
 
 
 def test_find_needs_a_query(client, player_archive):
@@ -67,3 +81,12 @@ def test_clip_carries_its_citation_like_align_clip(client, player_archive, tmp_p
     assert cited["sha256"] == rec.sha256 and cited["clip_offset"] == round(seg.start, 3)
     fa = next(t for t in cited["texts"] if t["language"] == "fa")
     assert fa["text"].split() == FA_LINES[1].split()
+
+
+def test_one_audio_search_at_a_time(client, player_archive):
+    pytest.importorskip("align.quotes")
+    from web import api
+
+    with api._find_slot:  # as if another visitor's search were running
+        r = client.get(f"/api/recordings/{player_archive[1].id}/find", query_string={"q": "کتاب"})
+    assert r.status_code == 503 and "try again" in r.get_json()["error"]

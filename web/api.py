@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 from flask import Blueprint, Response, current_app, jsonify, request
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, ServiceUnavailable
 from werkzeug.exceptions import NotImplemented as NotAvailable
 
 from transcribe.errors import NavarError
@@ -14,6 +16,7 @@ from .library import Library, recording_summary
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 MAX_QUERY = 500
+_find_slot = threading.Lock()
 
 
 def library() -> Library:
@@ -63,6 +66,10 @@ def find(rec_id: str):
     except ImportError as exc:
         raise NotAvailable("Quote search is not available in this installation.") from exc
     limit = _int_arg("limit", 5, 1, 50)
+    # Searching the audio runs the speech model for seconds to a minute: one at a time, so
+    # the server's threads stay free for listeners.
+    if not _find_slot.acquire(blocking=False):
+        raise ServiceUnavailable("Another quote search is running; try again in a moment.")
     try:
         matches = quotes.find_quotes(
             lib.archive, rec.id, query, language=request.args.get("lang") or None, limit=limit,
@@ -70,7 +77,10 @@ def find(rec_id: str):
         )  # fmt: skip
     except NavarError as exc:  # e.g. no timed track in that language: the request can't be met
         raise BadRequest(str(exc)) from exc
-    return jsonify([m.to_dict() for m in matches])
+    finally:
+        _find_slot.release()
+    # The same document as `navar find --json`.
+    return jsonify(recording=rec.id, query=query, matches=[m.to_dict() for m in matches])
 
 
 @bp.get("/search")

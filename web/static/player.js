@@ -626,13 +626,14 @@
       const r = await fetch(`/api/recordings/${rec.id}/find?q=${encodeURIComponent(query)}`);
       const body = await r.json();
       if (!r.ok) throw new Error(body.error || `HTTP ${r.status}`);
-      if (!body.length) {
+      const best = body.matches[0];
+      if (!best) {
         say("The quote was not found.");
         return;
       }
       say("");
-      seek(body[0].start, false);
-      showCitation(body[0].start, body[0].end, body[0].text);
+      seek(best.start, false);
+      showCitation(best.start, best.end, best.text);
     } catch (err) {
       say(`The quote was not found (${err.message}).`);
     }
