@@ -128,12 +128,13 @@
   // --- building the transcript ----------------------------------------------------------------
 
   // Rows follow the primary track's segments; each secondary segment joins the row of the
-  // source segment it renders, else the row it overlaps most in time, else a row in proportion.
+  // source segment it renders, else the row its midpoint falls in, else a row in proportion.
   function placeSecondary(rows, primary, secondary) {
     const byId = new Map(rows.map((r, i) => [r.seg && r.seg.id, i]));
     const timedRows = rows
       .map((r, i) => ({ s: r.seg && isTimed(r.seg) ? r.seg.start : null, i }))
-      .filter((x) => x.s !== null);
+      .filter((x) => x.s !== null)
+      .sort((a, b) => a.s - b.s);
     const n = secondary.segments.length;
     secondary.segments.forEach((seg, k) => {
       let idx = -1;
