@@ -69,6 +69,7 @@ def main(rounds: int) -> None:
     files = sorted((DATA / "audios").glob("*.mp3"))
     refs = {f: (DATA / "transcripts" / f"{f.stem}.txt").read_text(encoding="utf-8") for f in files}
     times = {"plain": 0.0, "navar": 0.0}
+    cpu = {"plain": 0.0, "navar": 0.0}  # this process's CPU time: steadier under shared load
     texts = {"plain": {}, "navar": {}}
     with tempfile.TemporaryDirectory() as tmp:
         archive = Archive(Path(tmp) / "archive")
@@ -77,19 +78,22 @@ def main(rounds: int) -> None:
             for i, f in enumerate(files):
                 order = ["plain", "navar"] if (i + r) % 2 == 0 else ["navar", "plain"]
                 for side in order:
-                    began = time.monotonic()
+                    began, began_cpu = time.monotonic(), time.process_time()
                     text = plain(model, f) if side == "plain" else navar(archive, ids[f])
                     took = time.monotonic() - began
                     times[side] += took
+                    cpu[side] += time.process_time() - began_cpu
                     texts[side].setdefault(f, text)  # score the first round's text
                     print(f"round {r + 1} {f.name} {side}: {took:.1f} s", flush=True)
+                    print(f"  cpu {time.process_time() - began_cpu:.1f} s", flush=True)
     audio_s = sum(audio.inspect(f).duration for f in files) * rounds
     for side in ("plain", "navar"):
         cer, wer = score([(refs[f], texts[side][f]) for f in files])
         rtf = times[side] / audio_s
-        print(f"{side}: {times[side]:.1f} s for {audio_s:.0f} s of audio "
-              f"({1 / rtf:.2f}x real time), CER {cer:.3f}, WER {wer:.3f}")  # fmt: skip
-    print(f"navar overhead: {100 * (times['navar'] / times['plain'] - 1):+.1f}%")
+        print(f"{side}: {times[side]:.1f} s wall, {cpu[side]:.1f} s cpu for {audio_s:.0f} s of "
+              f"audio ({1 / rtf:.2f}x real time), CER {cer:.3f}, WER {wer:.3f}")  # fmt: skip
+    print(f"navar overhead: wall {100 * (times['navar'] / times['plain'] - 1):+.1f}%, "
+          f"cpu {100 * (cpu['navar'] / cpu['plain'] - 1):+.1f}%")  # fmt: skip
 
 
 if __name__ == "__main__":
