@@ -232,6 +232,13 @@ def test_screenshot_with_persian_and_english(page, server, player_archive):
     page.click("#quote-form button")
     page.wait_for_selector("#citation:not([hidden])")
     page.locator(".row .fa .w").nth(9).click()
+    # The served Persian font is in use once loaded (not a system fallback).
+    assert page.evaluate(
+        "document.fonts.ready.then(() => document.fonts.check('16px Vazirmatn', 'سلام'))"
+    )
+    assert page.evaluate(
+        "[...document.fonts].some(f => f.family.includes('Vazirmatn') && f.status === 'loaded')"
+    )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "player.png"
     page.screenshot(path=str(shot), full_page=True)
