@@ -7,29 +7,40 @@ that already exists with the same model and settings, so a stage interrupted aft
 costs nothing when it runs again.
 
 Errors that say the input is bad (``NavarError``: not audio, truncated, an unreadable
-transcript) fail the stage at once; anything else (a full disk, a crashed decoder, memory) may
-be transient and is retried, up to ``catalog.MAX_ATTEMPTS`` tries in all.
+transcript) fail the stage at once; errors that may be transient (``TRANSIENT``: a full disk, a
+crashed decoder, memory) are retried, up to ``catalog.MAX_ATTEMPTS`` tries in all; anything else
+is a bug, reported once.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import re
+import sqlite3
+import subprocess
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transcribe import __version__, pipeline, speech_model, subtitles
+from align import forced
+from transcribe import pipeline, speech_model
 from transcribe.archive import Archive
-from transcribe.errors import NavarError
+from transcribe.errors import AudioError, NavarError
 
 from .catalog import MAX_ATTEMPTS
 
 log = logging.getLogger(__name__)
 
 STAGES = ("add", "transcribe", "translate", "align")
+_INCOMING = re.compile(r"[^\s(]*/\.incoming\.[^/\s:]+")  # archive.add's temporary copy
+# Errors that may go away on their own: a full or unreachable disk, a busy database, memory,
+# a decoder or CTranslate2 failure (RuntimeError), a subprocess that died.
+TRANSIENT = (
+    OSError, MemoryError, RuntimeError, sqlite3.OperationalError, subprocess.SubprocessError,
+)  # fmt: skip
 RETRY_PAUSE = 1.0  # seconds before the second try; doubled for each further try
 
 
@@ -116,6 +127,12 @@ def _run_with_retries(archive, stage, rec_id, source, reference, options, tried,
             reporter.finished(result, retrying=False)
             return result
         except Exception as exc:
+            if not isinstance(exc, TRANSIENT):  # a bug: report it plainly, do not repeat it
+                log.error("stage %s of %s:\n%s", stage, rec_id, traceback.format_exc())
+                error = f"internal error: {type(exc).__name__}: {exc}"
+                result = StageResult(stage, "failed", made, time.monotonic() - began, error)
+                reporter.finished(result, retrying=False)
+                return result
             log.debug("stage %s of %s failed:\n%s", stage, rec_id, traceback.format_exc())
             error = f"{type(exc).__name__}: {exc}"
             retrying = tried + made < MAX_ATTEMPTS
@@ -143,9 +160,13 @@ def run_stage(
 ) -> list[str]:
     """Do one stage; returns notes worth showing. Raises on failure."""
     if stage == "add":
-        result = archive.add(
-            Path(source), language=options.language, allow_damaged=options.allow_damaged
-        )
+        try:
+            result = archive.add(
+                Path(source), language=options.language, allow_damaged=options.allow_damaged
+            )
+        except AudioError as exc:
+            # The archive checks its temporary copy; name the file the archivist knows instead.
+            raise AudioError(_INCOMING.sub(Path(source).name, str(exc))) from exc
         if result.recording.id != rec_id:
             raise NavarError(f"{source} changed since the batch found it; run the batch again")
         return result.warnings
@@ -161,23 +182,27 @@ def run_stage(
         )  # fmt: skip
         return []
     if stage == "align":
-        return align_reference(archive, rec_id, Path(reference), options)
+        return align_reference(archive, rec_id, Path(reference), options, progress)
     raise ValueError(f"unknown stage {stage!r}")
 
 
-def align_reference(archive: Archive, rec_id: str, reference: Path, options: WorkOptions):
-    """Import the reference transcript and put it in time against the recording."""
-    track = subtitles.read_track(
-        reference, rec_id, options.language, "reference", software=f"navar {__version__}"
-    )
-    try:
-        from align import forced
-    except ImportError:  # the aligner is not installed: keep the text, untimed, to align later
-        archive.save_track(track)
-        return [f"imported {track.id} from {reference.name}; not aligned (no aligner here)"]
-    aligned = forced.align_reference(archive, rec_id, track, model=options.model)
-    archive.save_track(aligned)
-    return [f"aligned {aligned.id} from {reference.name}"]
+def align_reference(
+    archive: Archive,
+    rec_id: str,
+    reference: Path,
+    options: WorkOptions,
+    progress: Callable[[float], None],
+) -> list[str]:
+    """Put the reference transcript in time against the recording, and save it as a track."""
+    result = forced.align_reference(
+        archive, rec_id, reference, language=options.language, model=options.model,
+        progress=progress,
+    )  # fmt: skip
+    archive.save_track(result.track)
+    notes = [f"aligned {result.track.id} from {reference.name}"]
+    if result.unplaced:
+        notes.append(f"{len(result.unplaced)} line(s) of the reference could not be placed")
+    return notes
 
 
 def recorded_duration(archive_root: str, recording_id: str) -> float | None:
