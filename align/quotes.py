@@ -39,7 +39,7 @@ PRESENT_GAP = 0.8
 # Without audio verification (verify=False, or English quotes) a match needs this similarity.
 MIN_TEXT_SIMILARITY = {"fa": 0.75, "en": 0.6}
 SCAN_LIMIT_S = 20 * 60  # longer recordings: the audio scan samples 40 windows
-SWEEP_STEP_S = 3
+SWEEP_STEP_S = 1.5
 TRACK_PREFERENCE = ("reference", "asr", "reference-translation", "mt")
 _PERSIAN = re.compile("[\u0600-\u06ff]")
 
@@ -154,11 +154,21 @@ def _null_score(spotter: Spotter, query: str, windows: list[float]) -> float:
 
 def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null):
     """(gap, QuoteMatch) for the quote aligned from just before ``guess``, or None."""
-    win = spotter.clamp(_grid(guess - 1.0))
+    # From just before the guess, and from further back with the words heard there as a prefix
+    # (a garbled prefix can hurt a short quote, so the better of the two counts).
+    tries = [(spotter.clamp(_grid(guess - 0.5)), "")]
+    win = spotter.clamp(_grid(guess - 1.5))
     prefix = _heard_before(tracks, words_by_track, win, guess - 0.15)
-    aligned = spotter.align(query, win, prefix=prefix)
-    if not aligned.words:
+    if prefix:
+        tries.append((win, prefix))
+    best = None
+    for win, prefix in tries:
+        a = spotter.align(query, win, prefix=prefix)
+        if a.words and (best is None or a.logprob > best[0].logprob):
+            best = (a, win, prefix)
+    if best is None:
         return None
+    aligned, win, prefix = best
     gap = aligned.logprob - null
     if gap < PRESENT_GAP:
         return gap, None

@@ -1,0 +1,59 @@
+"""Cut the audio of a citation (with a little context) and carry the citation in its metadata.
+
+pydub does the cutting and encoding (through ffmpeg); the citation JSON goes into the file's
+``comment`` tag (ID3 COMM for MP3, the INFO ICMT chunk for WAV, a Vorbis comment for Ogg and
+FLAC), so a clip that travels alone still says what it is and where it came from.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from pydub import AudioSegment
+
+from transcribe import atomic
+from transcribe.archive import Archive
+
+from .citation import Citation, CitationError
+
+CLIP_FORMATS = {".mp3": "mp3", ".wav": "wav", ".ogg": "ogg", ".flac": "flac"}
+
+
+def write_clip(archive: Archive, citation: Citation, out: Path, context: float = 1.0) -> float:
+    """Write the cited span plus ``context`` seconds each side to ``out``; returns its offset."""
+    out = Path(out)
+    fmt = CLIP_FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        raise CitationError(
+            f"{out.name}: clips can be written as {', '.join(CLIP_FORMATS)} (by the file name)"
+        )
+    media = archive.media_path(citation.recording_id)
+    whole = AudioSegment.from_file(media)
+    a = max(0.0, citation.start - context)
+    b = min(len(whole) / 1000, citation.end + context)
+    piece = whole[int(a * 1000) : int(b * 1000)]
+    data = citation.to_dict() | {"clip_offset": round(a, 3)}
+    tags = {
+        "title": f"{citation.title} [{citation.start_time}–{citation.end_time}]",
+        "comment": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+    }
+    with atomic.atomic_path(out) as tmp:
+        piece.export(tmp, format=fmt, tags=tags)
+    return a
+
+
+def clip_citation(path: Path) -> dict | None:
+    """The citation a clip made by ``write_clip`` carries, or None."""
+    proc = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_format", "-of", "json", str(path)],
+        capture_output=True,
+        check=False,
+    )
+    try:
+        tags = json.loads(proc.stdout or b"{}").get("format", {}).get("tags", {})
+        comment = next((v for k, v in tags.items() if k.lower() == "comment"), None)
+        return json.loads(comment) if comment else None
+    except (json.JSONDecodeError, AttributeError):
+        return None
