@@ -78,3 +78,25 @@ def test_quietest_cut_falls_in_the_pause():
     x = _signal([(0.0, 5.0), (5.8, 10.0)], 10.0, noise=0.005)
     cut = boundaries.quietest_cut(x, 3 * SR, 9 * SR)
     assert 5.0 * SR < cut < 5.8 * SR
+
+
+def test_ends_come_back_out_of_trailing_silence():
+    en = boundaries.energy(_signal([(1.0, 1.6)], 3.0, noise=0.005))
+    seg = _seg([(1.0, 2.2)])  # the last word runs 0.6 s into the pause
+    boundaries.refine([seg], en)
+    assert abs(seg.words[0].end - 1.6) <= 0.02 and seg.end == seg.words[0].end
+
+
+def test_end_inside_sound_is_kept():
+    en = boundaries.energy(_signal([(0.5, 2.0)], 2.5))
+    seg = _seg([(0.5, 1.0), (1.0, 1.5)])
+    boundaries.refine([seg], en)
+    assert [w.end for w in seg.words] == [1.0, 1.5]
+
+
+def test_a_word_stranded_in_silence_goes_back_to_the_sound():
+    en = boundaries.energy(_signal([(1.0, 1.6)], 3.0))
+    seg = _seg([(1.0, 1.5), (1.9, 1.9)])  # Whisper put the last word, zero length, in the pause
+    boundaries.refine([seg], en)
+    assert abs(seg.words[1].start - 1.6) <= 0.02 and seg.words[1].end == seg.words[1].start
+    assert seg.end <= 1.62

@@ -103,3 +103,24 @@ def test_english_times(en_speech, archive):
     assert "library" in words and "truth" in words
     assert done and done[-1][0] == pytest.approx(done[-1][1], abs=0.2)
     assert all(a[0] <= b[0] for a, b in zip(done, done[1:], strict=False))
+
+
+def test_pieces_cut_in_pauses_and_cover_everything(fa_speech):
+    path, spans = fa_speech
+    got = list(engine.pieces(path, chunk_seconds=6.0))
+    assert len(got) >= 2
+    total = sum(len(samples) for _, samples in got) / engine.SAMPLE_RATE
+    assert total == pytest.approx(spans[-1].end + 0.5, abs=0.05)
+    for (a, first), (b, _) in zip(got, got[1:], strict=False):
+        assert b == pytest.approx(a + len(first) / engine.SAMPLE_RATE)
+        assert _line_at(spans, b) is None or all(  # each cut falls between lines
+            not (line.start + 0.05 < b < line.end - 0.05) for line in spans
+        )
+
+
+def test_times_hold_across_pieces(fa_speech):
+    # Small pieces force several cuts: every time must still be in recording time.
+    opts = engine.TranscribeOptions(chunk_seconds=6.0)
+    track, info = engine.run(None, fa_speech[0], "0" * 12, opts)
+    assert info.pieces >= 2
+    _check_times(track, fa_speech[1])

@@ -1,10 +1,10 @@
-"""Put word and segment starts where speech starts, and find quiet places to cut long audio.
+"""Put word and segment bounds where speech is, and find quiet places to cut long audio.
 
 Whisper's word start times absorb the silence before a word (starts 200 to 750 ms early on
 clean speech, see MODELS.md), so a segment would start in the pause before its first word. We
 measure short-time energy, estimate the recording's own noise floor, and move each start forward
 to the first sustained rise above it inside the word's span. A start already inside speech is
-left alone: in running speech there is no pause to absorb.
+left alone: in running speech there is no pause to absorb. Ends get the mirror treatment.
 """
 
 from __future__ import annotations
@@ -94,6 +94,74 @@ def refine_starts(segments: list[Segment], en: Energy) -> int:
                 seg.start = new
                 moved += 1
     return moved
+
+
+def refine_ends(segments: list[Segment], en: Energy) -> int:
+    """Pull word and segment ends back out of trailing silence, in place; returns how many moved.
+
+    Ends are usually close already (30-130 ms), but the last word before a long pause or the
+    end of a piece can run on into the silence.
+    """
+    moved = 0
+    for seg in segments:
+        if not seg.timed:
+            continue
+        for word in seg.words:
+            new = _refined_end(en, word.start, word.end)
+            if new is not None:
+                word.end = new
+                moved += 1
+        if seg.words:
+            seg.end = max(seg.words[-1].end, seg.start)
+        else:
+            new = _refined_end(en, seg.start, seg.end)
+            if new is not None:
+                seg.end = new
+                moved += 1
+    return moved
+
+
+def refine(segments: list[Segment], en: Energy) -> int:
+    """Starts to speech onsets, ends out of trailing silence, stranded words back to speech."""
+    moved = refine_starts(segments, en) + refine_ends(segments, en)
+    return moved + place_stranded(segments, en)
+
+
+def place_stranded(segments: list[Segment], en: Energy, reach: float = 1.0) -> int:
+    """Words Whisper left wholly in silence (often squeezed at the end of a piece of audio) go
+    to the end of the sound just before them, within ``reach`` seconds and after the previous
+    word's start. Their true place is unknown; this keeps them out of pauses."""
+    moved = 0
+    for seg in segments:
+        previous = seg.start if seg.timed else 0.0
+        for k, word in enumerate(seg.words):
+            span_end = max(word.end, word.start + _SUSTAIN * FRAME)
+            if en.speech_fraction(word.start, span_end) == 0.0:
+                floor = seg.words[k - 1].start if k else max(previous - reach, 0.0)
+                a = max(en.frame(max(word.start - reach, floor)), 0)
+                b = min(en.frame(word.start), len(en.db))
+                loud = np.flatnonzero(en.db[a:b] >= en.threshold) if b > a else []
+                if len(loud):
+                    word.start = word.end = round(en.time(a + int(loud[-1]) + 1), 3)
+                    moved += 1
+        if seg.words:
+            seg.start = min(seg.words[0].start, seg.start)
+            seg.end = max(seg.words[-1].end, seg.start)
+    return moved
+
+
+def _refined_end(en: Energy, start: float, end: float) -> float | None:
+    a, b = max(en.frame(start + _MIN_WORD), 0), min(en.frame(end), len(en.db))
+    if b - a < _SUSTAIN:
+        return None
+    loud = en.db[a:b] >= en.threshold
+    if loud[-_SUSTAIN:].all():
+        return None  # the end is in sound: leave it
+    hit = _sustained(loud[::-1])  # the last sustained sound, found from the end
+    if hit is None:
+        return None
+    t = round(en.time(b - hit), 3)
+    return t if t < end else None
 
 
 def _refined(en: Energy, start: float, end: float) -> float | None:

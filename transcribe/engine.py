@@ -54,7 +54,7 @@ class TranscribeOptions:
     compute_type: str = "int8"
     chunk_seconds: float = 240.0  # decode this much at a time (cut at the nearest quiet spot)
     guards: bool = True  # check segments for loops, text over silence, wrong script
-    refine_boundaries: bool = True  # move starts to speech onsets
+    refine_boundaries: bool = True  # move starts to speech onsets, ends out of silence
     check_language: bool = True  # warn when the speech is not in the language asked for
     prepend_punctuations: str = PREPEND_PUNCTUATIONS
     append_punctuations: str = APPEND_PUNCTUATIONS
@@ -71,7 +71,7 @@ class RunInfo:
     pieces: int = 0
     retried: int = 0
     dropped: int = 0
-    moved_starts: int = 0
+    moved_bounds: int = 0  # word/segment starts and ends moved by refinement
     warnings: list[str] = field(default_factory=list)  # also in the track's provenance notes
 
 
@@ -137,7 +137,7 @@ def run(
         for seg, struggled in piece:
             kept = _guard(ctx, samples, offset, seg, speech, struggled)
             if options.refine_boundaries:
-                info.moved_starts += boundaries.refine_starts(kept, energy)
+                info.moved_bounds += boundaries.refine(kept, energy)
             segments.extend(kept)
             _report(progress, min(offset + seg.end, info.duration), total)
         _report(progress, info.duration, total)
@@ -184,10 +184,10 @@ def pieces(media: Path, chunk_seconds: float) -> Iterator[tuple[float, np.ndarra
     """Yield (offset seconds, samples) pieces of about ``chunk_seconds``, cut at quiet moments.
 
     Holds at most about one piece plus one read block in memory. The cut is the quietest half
-    second in the last eighth of the piece (at most 30 s), so it falls in a pause, not a word.
+    second in the last quarter of the piece (3 to 30 s of it), so it falls in a pause.
     """
     size = int(chunk_seconds * SAMPLE_RATE)
-    search = min(int(30 * SAMPLE_RATE), size // 8)
+    search = min(max(size // 4, 3 * SAMPLE_RATE), 30 * SAMPLE_RATE, size // 2)
     block = min(chunk_seconds, 60.0)
     buf = np.zeros(0, dtype=np.float32)
     offset = 0
