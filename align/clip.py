@@ -40,19 +40,24 @@ def write_clip(archive: Archive, citation: Citation, out: Path, context: float =
         "comment": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
     }
     with atomic.atomic_path(out) as tmp:
-        piece.export(tmp, format=fmt, tags=tags)
+        # A codec makes pydub go through ffmpeg for WAV too, which writes the tags.
+        codec = "pcm_s16le" if fmt == "wav" else None
+        piece.export(tmp, format=fmt, tags=tags, codec=codec)
     return a
 
 
 def clip_citation(path: Path) -> dict | None:
     """The citation a clip made by ``write_clip`` carries, or None."""
     proc = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_format", "-of", "json", str(path)],
+        ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
         capture_output=True,
         check=False,
     )
     try:
-        tags = json.loads(proc.stdout or b"{}").get("format", {}).get("tags", {})
+        info = json.loads(proc.stdout or b"{}")
+        tags = dict(info.get("format", {}).get("tags", {}))
+        for stream in info.get("streams", []):  # Ogg keeps its comments on the stream
+            tags.update(stream.get("tags", {}))
         comment = next((v for k, v in tags.items() if k.lower() == "comment"), None)
         return json.loads(comment) if comment else None
     except (json.JSONDecodeError, AttributeError):

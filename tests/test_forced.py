@@ -1,0 +1,50 @@
+"""Forced alignment of a human transcript on real espeak-ng Persian speech with known spans."""
+
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from conftest import FA_LINES
+
+from navar.cli import main
+from transcribe.archive import Archive
+
+pytestmark = pytest.mark.model
+NOT_SPOKEN = "دولت قیمت نان را افزایش داد و مردم در خیابان‌ها اعتراض کردند."
+
+
+@pytest.fixture(scope="module")
+def aligned(transcribed, tmp_path_factory):
+    """The reference (with one line that is not in the audio) aligned through the CLI."""
+    src, rec = transcribed
+    root = tmp_path_factory.mktemp("forced") / "archive"
+    shutil.copytree(src.root, root)
+    ref = root.parent / "reference.txt"
+    lines = FA_LINES[:2] + [NOT_SPOKEN] + FA_LINES[2:]
+    ref.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--archive", str(root), "align", rec.id, "--reference",
+                                       str(ref)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return Archive(root).track(rec.id, "fa.reference"), result.output
+
+
+def test_spoken_lines_get_their_times(aligned, fa_speech):
+    track, _ = aligned
+    spoken = [s for s in track.segments if "unplaced" not in s.flags]
+    assert [s.text for s in spoken] == FA_LINES
+    for seg, truth in zip(spoken, fa_speech[1], strict=True):
+        assert abs(seg.start - truth.start) < 0.3, (seg.text, seg.start, truth.start)
+        assert abs(seg.end - truth.end) < 0.3, (seg.text, seg.end, truth.end)
+        assert seg.words and seg.words[0].start == seg.start and seg.words[-1].end == seg.end
+        assert all(a.start <= b.start for a, b in zip(seg.words, seg.words[1:], strict=False))
+    starts = [s.start for s in spoken]
+    assert starts == sorted(starts)
+
+
+def test_line_not_in_the_audio_is_reported_not_smeared(aligned):
+    track, output = aligned
+    seg = track.segments[2]
+    assert seg.text == NOT_SPOKEN
+    assert "unplaced" in seg.flags and seg.start is None and seg.end is None
+    assert "unplaced line 3" in output
+    assert track.kind == "reference" and any("line 3" in n for n in track.provenance.notes)

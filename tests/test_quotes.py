@@ -1,0 +1,65 @@
+"""Quote search on real espeak-ng Persian speech, checked against the audio by teacher forcing."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from conftest import EN_LINES, FA_LINES
+
+from align.quotes import QuoteMatch, find_quotes
+from align.translation import align_translation
+from navar.cli import main
+from transcribe.archive import Archive
+
+pytestmark = pytest.mark.model
+ABSENT = "دولت قیمت نان را افزایش داد و مردم اعتراض کردند"
+
+
+def test_present_quote_found_at_its_time(transcribed, fa_speech):
+    archive, rec = transcribed
+    spoken = fa_speech[1][1]  # FA_LINES[1]
+    matches = find_quotes(archive, rec.id, FA_LINES[1], limit=3)
+    assert matches, "a spoken sentence must be found"
+    best = matches[0]
+    assert isinstance(best, QuoteMatch)
+    assert abs(best.start - spoken.start) < 0.3
+    assert abs(best.end - spoken.end) < 0.3
+    assert 0.5 <= best.score <= 1
+    assert best.language == "fa" and best.track == "fa.asr" and best.segment_ids
+    assert set(best.to_dict()) == {
+        "start", "end", "text", "language", "track", "score", "segment_ids", "context"
+    }  # fmt: skip
+
+
+def test_absent_quote_returns_nothing(transcribed):
+    archive, rec = transcribed
+    assert find_quotes(archive, rec.id, ABSENT) == []
+
+
+def test_cli_absent_quote_exits_1_with_a_message(transcribed):
+    archive, rec = transcribed
+    result = CliRunner().invoke(main, ["--archive", str(archive.root), "find", rec.id, ABSENT])
+    assert result.exit_code == 1
+    assert "not found" in result.output
+
+
+def test_english_quote_maps_back_to_persian(transcribed, fa_speech, tmp_path):
+    src, rec = transcribed
+    archive = Archive(tmp_path / "archive")
+    shutil.copytree(src.root, archive.root)
+    lines = tmp_path / "en.txt"
+    lines.write_text("\n".join(EN_LINES) + "\n", encoding="utf-8")
+    archive.save_track(align_translation(archive, rec.id, lines))
+    result = CliRunner().invoke(
+        main, ["--archive", str(archive.root), "find", rec.id, "we must write down the truth",
+               "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    best = out["matches"][0]
+    assert best["track"] == "en.reference-translation" and best["language"] == "en"
+    spoken = fa_speech[1][2]  # the third sentence
+    assert spoken.start - 1.0 < best["start"] < best["end"] < spoken.end + 1.0
+    m = find_quotes(archive, rec.id, "we must write down the truth")[0]
+    assert m.source_track == "fa.asr" and m.source_text
