@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from align.forced import align_reference
+from align.translation import align_translation
 from transcribe import __version__, pipeline, subtitles
 from transcribe.archive import Archive
 from transcribe.transcript import Recording
@@ -78,4 +80,19 @@ def build(
         for track in pipeline.transcribe_recording(archive, rec.id, model=model, say=say):
             if track.id not in had:
                 out.steps.append(f"wrote {track.id}: {len(track.segments)} segments")
+    _time_references(archive, rec.id, model, say, out)
     return out
+
+
+def _time_references(archive: Archive, rec_id: str, model, say, out: DemoResult) -> None:
+    """Force-align the imported human transcript, then pair the translation with its lines."""
+    ref = archive.track(rec_id, "fa.reference")
+    if not any(s.timed for s in ref.segments):
+        say("force-aligning the human transcript (fa.reference)")
+        result = align_reference(archive, rec_id, ref, model=model)
+        archive.save_track(result.track)
+        out.steps.append(f"aligned fa.reference: {len(result.unplaced)} lines unplaced")
+    tr = archive.track(rec_id, "en.reference-translation")
+    if not any(s.timed for s in tr.segments):
+        archive.save_track(align_translation(archive, rec_id, tr, source_track="fa.reference"))
+        out.steps.append("aligned en.reference-translation to fa.reference")
