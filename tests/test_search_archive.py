@@ -124,15 +124,3 @@ def test_cli_search_json_and_text(two_recordings):
     assert text.exit_code == 0 and "/r/aaaaaaaaaaaa#t=4,6.5" in text.output
     none = runner.invoke(main, [*args, "zzqx"])
     assert none.exit_code == 0 and "no matches" in none.output
-
-
-@pytest.mark.model
-def test_search_finds_real_transcription(transcribed):
-    """Whatever base heard, searching for a word of it leads back to that segment."""
-    archive, rec = transcribed
-    track = archive.track(rec.id, "fa.asr")
-    seg = max(track.segments, key=lambda s: len(s.text))
-    word = max(seg.text.split(), key=len)
-    hits = archive_search.search(archive, word, language="fa")
-    assert any(h.segment_id == seg.id and h.track == "fa.asr" for h in hits)
-    assert hits[0].recording_id == rec.id and hits[0].title == rec.title

@@ -257,6 +257,7 @@ class ProgressDisplay:
         self._thread = threading.Thread(target=self._run, daemon=True, name="progress")
         self._reported: set[str] = set()
         self._bar: tqdm | None = None
+        self._scale = 3600
 
     def start(self) -> None:
         if not self.enabled:
@@ -265,10 +266,11 @@ class ProgressDisplay:
         total = sum(r["duration"] or 0 for r in rows)
         # Recordings finished before this batch are not news.
         self._reported = {r["recording_id"] for r in rows if r["status"] in ("done", "failed")}
+        self._scale, unit = (3600, "h") if total >= 3600 else (60, "min")
         self._bar = tqdm(
-            total=round(total, 1), unit="s", unit_scale=False, desc="audio", file=sys.stderr,
-            dynamic_ncols=True, disable=None, smoothing=0.1,
-            bar_format="{desc} {n:.0f}/{total:.0f}s {percentage:3.0f}%|{bar}| "
+            total=total / self._scale, desc="audio", file=sys.stderr, dynamic_ncols=True,
+            disable=None, smoothing=0.1,
+            bar_format="{desc} {n:.2f}/{total:.2f} " + unit + " {percentage:3.0f}%|{bar}| "
                        "{elapsed}<{remaining} {postfix}",
         )  # fmt: skip
         self._thread.start()
@@ -317,7 +319,7 @@ class ProgressDisplay:
                             f"{100 * (now['progress'] or 0):.0f}%"
                         )
         if self._bar is not None:
-            self._bar.n = round(min(done_audio, self._bar.total), 1)
+            self._bar.n = min(done_audio / self._scale, self._bar.total)
             self._bar.set_postfix_str(
                 f"files {finished}/{len(rows)}" + (f" | {'; '.join(running)}" if running else ""),
                 refresh=False,
