@@ -53,7 +53,8 @@ def batch(ctx, folders, workers, translate, reference_dir, model, language, allo
     """Add, transcribe, translate and align every recording under FOLDERS.
 
     Files already in the archive (same SHA-256) are not processed again. Safe to interrupt
-    at any moment (even kill -9): run the same command again to finish the work.
+    at any moment (even kill -9): run the same command again to finish the work. Exits with
+    status 1 when a file failed (each is listed with its error; see also `navar status`).
     """
     archive = archive_of(ctx)
     options = BatchOptions(
