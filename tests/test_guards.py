@@ -60,3 +60,13 @@ def test_describe_is_one_readable_line():
     line = guards.describe(12.0, 15.5, ["repetition-loop"], "که باید " * 20)
     assert line.startswith("dropped 12.00-15.50 s (repetition-loop)")
     assert "\n" not in line and len(line) < 140
+
+
+def test_collapse_loops_keeps_the_heard_text_and_one_saying():
+    line = "او به ما گفت " + "که باید " * 5 + "بنویسیم"
+    words = line.split()
+    kept, removed = guards.collapse_loops(words)
+    assert " ".join(words[j] for j in kept) == "او به ما گفت که باید بنویسیم"
+    assert removed == 8
+    fine = "نه نه نه من نرفتم"
+    assert guards.collapse_loops(fine.split()) == ([0, 1, 2, 3, 4], 0)

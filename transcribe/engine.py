@@ -4,8 +4,8 @@ Long recordings are decoded in pieces of a few minutes cut at the quietest momen
 piece's end, so memory stays flat however long the recording is (whole-file log-mel features
 cost 3.5 GB for an hour, see MODELS.md) and no word is cut in two. Each piece is transcribed
 with word timestamps; every segment goes through the guards (a failing one is retried with a
-fresh context and higher temperature, or dropped and noted); then starts are moved to speech
-onsets (boundaries.py).
+fresh context and higher temperature, else its loop is cut out or it is dropped, and noted); then
+bounds are moved to where the speech is (boundaries.py).
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ class RunInfo:
     pieces: int = 0
     retried: int = 0
     dropped: int = 0
+    trimmed: int = 0  # segments kept with a repetition loop cut out
     moved_bounds: int = 0  # word/segment starts and ends moved by refinement
     warnings: list[str] = field(default_factory=list)  # also in the track's provenance notes
 
@@ -122,13 +123,22 @@ def run(
     info = RunInfo(options.language or "und", None, duration=0.0, seconds=0.0)
     ctx = _Context(model, options, info, language=options.language)
     segments: list[Segment] = []
-    _report(progress, 0.0, total)  # show the bar (and its total) before the first piece
+    reached = 0.0
+
+    def report(done: float) -> None:
+        # Segment ends are not strictly increasing (refined, retried): report the furthest.
+        nonlocal reached
+        reached = max(reached, done)
+        if progress is not None:
+            progress(round(reached, 1), round(max(total, reached), 1))
+
+    report(0.0)  # show the bar (and its total) before the first piece
     for offset, samples in pieces(media, options.chunk_seconds):
         info.pieces += 1
         info.duration = offset + len(samples) / SAMPLE_RATE
         speech = _speech_spans(samples)
         if not speech:
-            _report(progress, info.duration, total)
+            report(info.duration)
             continue
         if ctx.language is None:  # auto: detect once, then hold it for every piece
             ctx.language = _detect_language(ctx, samples, speech)
@@ -139,8 +149,8 @@ def run(
             if options.refine_boundaries:
                 info.moved_bounds += boundaries.refine(kept, energy)
             segments.extend(kept)
-            _report(progress, min(offset + seg.end, info.duration), total)
-        _report(progress, info.duration, total)
+            report(min(offset + seg.end, info.duration))
+        report(info.duration)
 
     if info.duration < MIN_DURATION:
         info.warnings.append(
@@ -304,10 +314,31 @@ def _guard(ctx: _Context, samples, offset, seg: Segment, speech, struggled) -> l
             ctx.info.retried += 1
             return retried
         reasons = [*reasons, "retry-failed"]
+        trimmed = _trim_loop(seg, ctx.out_language)
+        if trimmed is not None:
+            ctx.info.trimmed += 1
+            note = guards.describe(seg.start, seg.end, reasons, seg.text)
+            ctx.info.warnings.append(note.replace("dropped", "trimmed a repetition loop in", 1))
+            return [trimmed]
     ctx.info.dropped += 1
     ctx.info.warnings.append(guards.describe(seg.start, seg.end, reasons, seg.text))
     log.info("dropped a segment at %.2f s: %s", seg.start, ", ".join(reasons))
     return []
+
+
+def _trim_loop(seg: Segment, language: str | None) -> Segment | None:
+    """``seg`` with each looped phrase cut back to one saying, if what is left passes."""
+    if not seg.words:
+        return None
+    kept, removed = guards.collapse_loops([w.text for w in seg.words])
+    if not removed or not kept:
+        return None
+    words = [seg.words[j] for j in kept]
+    text = " ".join(w.text for w in words)
+    if guards.check(text, language):
+        return None
+    flags = [*seg.flags, f"loop-trimmed:{removed}-words"]
+    return Segment(seg.id, words[0].start, words[-1].end, text, words, flags=flags)
 
 
 def _speech_spans(samples: np.ndarray) -> list[tuple[float, float]]:
@@ -366,11 +397,6 @@ def _load(model_spec, compute_type):
     if compute_type == "int8":
         return speech_model.load(model_spec)
     return speech_model.load(model_spec, compute_type)
-
-
-def _report(progress, done: float, total: float) -> None:
-    if progress is not None:
-        progress(round(done, 1), round(max(total, done), 1))
 
 
 def _t(x: float) -> float:

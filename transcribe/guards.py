@@ -110,3 +110,30 @@ def describe(start: float, end: float, reasons: list[str], text: str) -> str:
 
 def _bare(word: str) -> str:
     return "".join(ch for ch in word if ch.isalnum()).casefold()
+
+
+def collapse_loops(words: list[str]) -> tuple[list[int], int]:
+    """Indices of ``words`` to keep when each looped phrase is cut back to its first saying.
+
+    Returns (kept indices, how many words were removed). Uses the same thresholds as
+    ``repetition_loop``; a loop usually follows correctly heard text, which is worth keeping.
+    """
+    bare = [_bare(w) for w in words]
+    keep = [True] * len(words)
+    i = 0
+    while i < len(bare):
+        for n in range(1, 5):
+            gram = bare[i : i + n]
+            if len(gram) < n or not all(gram):
+                continue
+            k = 1
+            while bare[i + k * n : i + (k + 1) * n] == gram:
+                k += 1
+            if k >= (6 if n == 1 else 4):
+                for j in range(i + n, i + k * n):
+                    keep[j] = False
+                i += k * n - 1
+                break
+        i += 1
+    kept = [j for j, flag in enumerate(keep) if flag]
+    return kept, len(words) - len(kept)
