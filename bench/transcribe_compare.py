@@ -50,6 +50,10 @@ def plain(model, path: Path) -> str:
 
 def navar(archive: Archive, rec_id: str) -> str:
     (track,) = pipeline.transcribe_recording(archive, rec_id, translate=False, force=True)
+    acted = [n.split(" ", 1)[0] for n in track.provenance.notes if " s (" in n]
+    retried = sum(any(f.startswith("retried") for f in s.flags) for s in track.segments)
+    print(f"  guards: {retried} retried, {acted.count('trimmed')} trimmed, "
+          f"{acted.count('dropped')} dropped", flush=True)  # fmt: skip
     return " ".join(s.text for s in track.segments)
 
 
