@@ -81,7 +81,7 @@ def transcribe_recording(
             say(f"{rec.id}: the speech is English; no translation track is needed")
         else:
             say(f"{rec.id}: no speech was transcribed, so there is nothing to translate")
-        if progress is not None:
+        if progress is not None and passes == 2:  # the translation pass will not happen
             progress(passes * rec.duration, passes * rec.duration)
         return tracks
 
