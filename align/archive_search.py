@@ -133,14 +133,23 @@ def _delete_index(archive: Archive) -> None:
 
 
 def search(
-    archive: Archive, query: str, limit: int = 20, language: str | None = None
+    archive: Archive,
+    query: str,
+    limit: int = 20,
+    language: str | None = None,
+    refresh_index: bool = True,
 ) -> list[SearchHit]:
-    """The segments that best match ``query`` across the archive, best first."""
+    """The segments that best match ``query`` across the archive, best first.
+
+    ``refresh_index=False`` only reads the index (the web app's public routes write nothing;
+    ``navar serve`` keeps the index fresh from a thread of its own).
+    """
     q = normalize(query)
     if not q:
         return []
     try:
-        refresh(archive)
+        if refresh_index:
+            refresh(archive)
     except (sqlite3.Error, OSError) as exc:
         # A read-only archive can still be searched with the index it has.
         log.warning("search index not refreshed (%s); results may be out of date", exc)
@@ -224,7 +233,9 @@ def _connect(archive: Archive, write: bool = True) -> Iterator[sqlite3.Connectio
     db.row_factory = sqlite3.Row
     try:
         if write:
-            db.execute("PRAGMA journal_mode=WAL")  # readers (the web app) never block the writer
+            # A rollback journal, not WAL: WAL readers create -wal/-shm files, and the web app's
+            # public routes must write nothing. Writes are short, so readers barely wait.
+            db.execute("PRAGMA journal_mode=DELETE")
             db.executescript(_SCHEMA)
             version = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
             if version is None or version[0] != INDEX_VERSION:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -56,3 +57,32 @@ def test_serve_refuses_a_port_in_use(player_archive, served):
     )
     assert out.returncode != 0
     assert "cannot listen on 127.0.0.1:" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_serve_builds_the_search_index_its_routes_only_read(player_archive, tmp_path):
+    import json
+    import shutil
+    import time
+
+    root = tmp_path / "archive"
+    shutil.copytree(player_archive[0].root, root)
+    for stale in root.glob("transcripts/.search.sqlite*"):
+        stale.unlink()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "XDG_CACHE_HOME": str(tmp_path)}
+    proc = subprocess.Popen(
+        [str(NAVAR), "--archive", str(root), "serve", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )  # fmt: skip
+    try:
+        proc.stdout.readline()
+        url = proc.stdout.readline().split("Open the player: ")[1].split()[0]
+        query = urllib.parse.quote("مدرسه")
+        deadline, hits = time.monotonic() + 30, []
+        while not hits and time.monotonic() < deadline:
+            with urllib.request.urlopen(f"{url}api/search?q={query}", timeout=10) as r:
+                hits = json.loads(r.read())
+            time.sleep(0.2)
+        assert hits and hits[0]["permalink"].startswith("/r/")
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -1,7 +1,8 @@
 """Archive-wide search for the front page and /api/search, through align.archive_search.
 
-The search index is a derived file the align package keeps up to date; here it is only read
-from. A missing or broken index gives an empty result and a message, not an error page.
+The search index is a derived file kept up to date by the commands that write tracks and by
+`navar serve`'s own refresh thread; the public routes only read it. A missing or broken index
+gives an empty result and a message, not an error page.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ def run(
 
     query = query[:MAX_QUERY]
     try:
-        hits = archive_search.search(archive, query, limit=limit, language=language or None)
+        hits = archive_search.search(
+            archive, query, limit=limit, language=language or None, refresh_index=False
+        )
     except NavarError as exc:
         log.warning("search failed: %s", exc)
         return [], str(exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import click
 
@@ -33,6 +34,8 @@ def serve(ctx, host, port, threads):
         raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror})") from exc
     # Parse the newest transcripts now, so the first visitor does not wait for it.
     threading.Thread(target=app.extensions["navar"].prewarm, daemon=True).start()
+    # The public routes never write; the server itself keeps the derived search index fresh.
+    threading.Thread(target=_keep_search_index_fresh, args=(archive,), daemon=True).start()
     shown = f"[{host}]" if ":" in host else host
     actual_port = server.effective_port
     click.echo(f"Serving the archive {archive.root}")
@@ -43,6 +46,17 @@ def serve(ctx, host, port, threads):
         click.echo("stopped")
     finally:
         server.close()
+
+
+def _keep_search_index_fresh(archive, every: float = 30.0) -> None:
+    from align import archive_search
+
+    while True:
+        try:
+            archive_search.refresh(archive)
+        except Exception as exc:  # a busy or read-only archive: try again next time
+            logging.getLogger(__name__).warning("search index not refreshed: %s", exc)
+        time.sleep(every)
 
 
 COMMANDS = [serve]
