@@ -40,6 +40,8 @@ PRESENT_GAP = 0.8
 MIN_TEXT_SIMILARITY = {"fa": 0.75, "en": 0.6}
 SCAN_LIMIT_S = 20 * 60  # longer recordings: the audio scan samples 40 windows
 SWEEP_STEP_S = 1.5
+SWEEP_GAP = 0.3  # below this a window is not worth a closer look (absent quotes: about 0)
+TEXT_GUESSES = 3
 TRACK_PREFERENCE = ("reference", "asr", "reference-translation", "mt")
 _PERSIAN = re.compile("[\u0600-\u06ff]")
 
@@ -113,25 +115,31 @@ def find_quotes(
 
 def _find_in_audio(spotter: Spotter, query: str, tracks: list[Track], limit: int):
     words_by_track = {t.id: textmatch.timed_words(t) for t in tracks}
-    guesses: list[float] = []  # estimated quote starts, best text matches first
+    hits = []  # (similarity, estimated start)
     for t in tracks:
         for hit in textmatch.search(query, words_by_track[t.id], limit=limit + 1):
-            g = words_by_track[t.id][hit.first].start
-            if all(abs(g - x) > 1.0 for x in guesses):
-                guesses.append(g)
+            hits.append((hit.similarity, words_by_track[t.id][hit.first].start))
+    guesses: list[float] = []  # the best text matches' starts, at most TEXT_GUESSES + limit
+    for _, g in sorted(hits, reverse=True):
+        if all(abs(g - x) > 1.0 for x in guesses) and len(guesses) < TEXT_GUESSES + limit - 1:
+            guesses.append(g)
     windows = spotter.windows()
     null = _null_score(spotter, query, windows)
 
     found = [_candidate(spotter, query, g, tracks, words_by_track, null) for g in guesses]
     if not any(c and c[0] >= PRESENT_GAP for c in found):
         # The recogniser may have mangled the quote beyond recognition: ask the audio where
-        # the quote's tokens fit best, then try starts every few seconds inside that window.
+        # the quote's tokens fit best and, if that window is promising, try starts every
+        # second and a half inside it.
         if spotter.duration > SCAN_LIMIT_S:
             windows = windows[:: max(1, len(windows) // 40)]
-        win, _ = max(spotter.scan(query, windows), key=lambda x: x[1])
-        stop = min(win + WINDOW_S - 4, spotter.duration - 1)
-        for g in _frange(win + 1.0, stop, SWEEP_STEP_S):
-            found.append(_candidate(spotter, query, g, tracks, words_by_track, null))
+        win, best = max(spotter.scan(query, windows), key=lambda x: x[1])
+        if best - null >= SWEEP_GAP:
+            stop = min(win + WINDOW_S - 4, spotter.duration - 1)
+            for g in _frange(win + 0.5, stop, SWEEP_STEP_S):
+                found.append(
+                    _candidate(spotter, query, g, tracks, words_by_track, null, prefix=False)
+                )
 
     matches: list[QuoteMatch] = []
     for gap, m in sorted((c for c in found if c), key=lambda c: -c[0]):
@@ -152,23 +160,22 @@ def _null_score(spotter: Spotter, query: str, windows: list[float]) -> float:
     return statistics.median(spotter.align(query, w, reverse=True).logprob for w in picks)
 
 
-def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null):
+def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null, prefix=True):
     """(gap, QuoteMatch) for the quote aligned from just before ``guess``, or None."""
-    # From just before the guess, and from further back with the words heard there as a prefix
-    # (a garbled prefix can hurt a short quote, so the better of the two counts).
-    tries = [(spotter.clamp(_grid(guess - 0.5)), "")]
-    win = spotter.clamp(_grid(guess - 1.5))
-    prefix = _heard_before(tracks, words_by_track, win, guess - 0.15)
-    if prefix:
-        tries.append((win, prefix))
-    best = None
-    for win, prefix in tries:
-        a = spotter.align(query, win, prefix=prefix)
-        if a.words and (best is None or a.logprob > best[0].logprob):
-            best = (a, win, prefix)
-    if best is None:
-        return None
+    win = spotter.clamp(_grid(guess - 0.5))
+    best = (spotter.align(query, win), win, "")
+    # A promising guess is tried again from further back, with the words heard there as a
+    # prefix (a garbled prefix can hurt a short quote, so the better of the two counts).
+    if prefix and best[0].logprob - null >= SWEEP_GAP:
+        win = spotter.clamp(_grid(guess - 1.5))
+        heard = _heard_before(tracks, words_by_track, win, guess - 0.15)
+        if heard:
+            a = spotter.align(query, win, prefix=heard)
+            if a.words and a.logprob > best[0].logprob:
+                best = (a, win, heard)
     aligned, win, prefix = best
+    if not aligned.words:
+        return None
     gap = aligned.logprob - null
     if gap < PRESENT_GAP:
         return gap, None
