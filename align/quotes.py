@@ -194,7 +194,9 @@ def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null, pre
                 w0 = aligned.words[0]
     energy = spotter.energy
     wn = aligned.words[-1]
-    if prefix:  # the path gave a real boundary, which absorbs the silence before the word
+    # With a prefix the path gives a real boundary (it absorbs the silence before the word),
+    # unless the first word still swallowed seconds of audio.
+    if prefix and w0.end - w0.start < 1.2 + _spoken_length(w0.text):
         start = energy.onset(w0.start, limit=max(w0.start, w0.end - 0.05))
     else:  # the first word starts after the last pause before its end, if there is one
         earliest = max(w0.start, w0.end - 1.2)
