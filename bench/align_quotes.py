@@ -99,6 +99,8 @@ def report_quotes(rows):
     rep = {}
     for kind in ("exact", "changed"):
         rs = [r for r in rows if r["kind"] == kind]
+        if not rs:
+            continue
         found = [r for r in rs if "start" in r]
         rep[kind] = {
             "quotes": len(rs),
