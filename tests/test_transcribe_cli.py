@@ -66,8 +66,15 @@ def test_unknown_target_is_one_clear_line(tmp_path):
 def test_ctrl_c_leaves_no_half_written_track(tmp_path, fa_speech):
     archive_dir = tmp_path / "archive"
     cmd = [*NAVAR, "--archive", str(archive_dir), "transcribe", str(fa_speech[0])]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})  # fmt: skip
+    # A background shell starts us with SIGINT ignored, and children inherit that: restore it.
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     for line in proc.stderr:  # interrupt once transcription is under way
         if line.startswith("progress"):
             proc.send_signal(signal.SIGINT)

