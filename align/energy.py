@@ -61,6 +61,14 @@ class Energy:
                 return round(i * FRAME_S, 3)
         return None
 
+    def first_offset(self, a: float, b: float, pause: float = 0.15) -> float | None:
+        """The first point in [a, b] where speech stops for at least ``pause``."""
+        n = max(1, int(round(pause / FRAME_S)))
+        for i in range(max(self._frame(a), 1), self._frame(b) + 1):
+            if self.voiced[i - 1] and not self.voiced[i : i + n].any():
+                return round(i * FRAME_S, 3)
+        return None
+
     def offset(self, end: float, limit: float, ahead: float = 0.08) -> float:
         """Last voiced frame in [limit, end + ahead] (plus one frame); ``end`` when none."""
         if not len(self.voiced):

@@ -37,7 +37,8 @@ from .spotting import WINDOW_S, Spotter
 # token, between the quote's score at its best place and its null score.
 PRESENT_GAP = 0.8
 # Without audio verification (verify=False, or English quotes) a match needs this similarity.
-MIN_TEXT_SIMILARITY = {"fa": 0.75, "en": 0.6}
+# Short queries match something by chance more easily, so they need 0.1 more.
+MIN_TEXT_SIMILARITY = {"fa": 0.75, "en": 0.7}
 SCAN_LIMIT_S = 20 * 60  # longer recordings: the audio scan samples 40 windows
 SWEEP_STEP_S = 1.5
 SWEEP_GAP = 0.3  # below this a window is not worth a closer look (absent quotes: about 0)
@@ -204,6 +205,11 @@ def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null, pre
         if start is None:
             start = max(w0.start, w0.end - _spoken_length(w0.text))
     end = energy.offset(wn.end, limit=max(start, wn.start))
+    if wn.end - wn.start > 1.2 + _spoken_length(wn.text):
+        # The last word swallowed seconds of audio (a changed word at the end of a quote lets
+        # the path run on): end at the first pause after it begins.
+        stop = energy.first_offset(max(start, wn.start) + 0.1, wn.end)
+        end = stop if stop is not None else min(end, wn.start + _spoken_length(wn.text))
     if end <= start or end - start > WINDOW_S:
         return None
     # Judge presence without a prefix (which lifts any text a little), from just before the start.
@@ -274,7 +280,8 @@ def _find_by_text(archive, rec_id, query, language, tracks, limit) -> list[Quote
     for t in tracks:
         words = textmatch.timed_words(t)
         for h in textmatch.search(query, words, limit=limit):
-            if h.similarity >= MIN_TEXT_SIMILARITY.get(language, 0.7):
+            short = 0.1 if len(normalize(query).replace(" ", "")) < 20 else 0.0
+            if h.similarity >= MIN_TEXT_SIMILARITY.get(language, 0.7) + short:
                 hits.append((h.similarity, t, words, h))
     hits.sort(key=lambda x: (-x[0], TRACK_PREFERENCE.index(x[1].kind)))
     fa_tracks = _timed_tracks(archive, rec_id, "fa") if language != "fa" else []
