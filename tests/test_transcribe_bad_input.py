@@ -96,9 +96,11 @@ def test_damaged_half_way(tmp_path, fa_speech, model):
     track = archive.track(rec.id, "fa.asr")
     assert any("damaged" in n for n in track.provenance.notes)
     spans = fa_speech[1][:2]
-    # Both lines, before and after the damage, were transcribed.
+    # Both lines, before and after the damage, were transcribed (Whisper may put them in one
+    # segment, and the decoder skips the damaged frames, so later times run a little early).
+    words = [w for s in track.segments for w in s.words]
     for line in spans:
-        assert any(line.start - 0.5 <= s.start <= line.end for s in track.segments), line
+        assert sum(line.start - 0.6 <= w.start <= line.end for w in words) >= 2, line
 
 
 def test_repetition_loop_is_caught_in_a_real_run(tmp_path, model):
