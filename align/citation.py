@@ -8,13 +8,13 @@ permalink ``/r/<id>#t=<start>,<end>`` (W3C Media Fragments).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from transcribe.archive import Archive
+from transcribe.archive import Archive, sha256_of
 from transcribe.errors import NavarError
+from transcribe.subtitles import timestamp
 from transcribe.transcript import Track
 
 from . import textmatch
@@ -83,14 +83,6 @@ class Citation:
             return cls(texts=texts, **fields)
         except TypeError as exc:
             raise CitationError(f"the citation is incomplete ({exc})") from exc
-
-
-def timestamp(seconds: float) -> str:
-    ms = int(round(seconds * 1000))
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 
 
 def permalink(recording_id: str, start: float, end: float) -> str:
@@ -172,14 +164,6 @@ class Verification:
     matches: bool
     sha256: str
     message: str
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_citation(path: Path) -> Citation:

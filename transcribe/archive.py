@@ -41,6 +41,15 @@ _TRACK_RE = re.compile(r"^[a-z]{2,3}\.[a-z-]+(\.[a-z0-9-]+)?$")
 _EXT_RE = re.compile(r"^\.[a-z0-9]{1,8}$")
 
 
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in blocks (recordings can be gigabytes)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def valid_recording_id(value: str) -> bool:
     return bool(_ID_RE.match(value))
 

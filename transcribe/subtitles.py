@@ -62,8 +62,8 @@ def _captions(track: Track, escape: bool) -> webvtt.WebVTT:
             text = RLM + text
         vtt.captions.append(
             webvtt.Caption(
-                start=_timestamp(seg.start),
-                end=_timestamp(max(seg.end, seg.start + 0.001)),
+                start=timestamp(seg.start),
+                end=timestamp(max(seg.end, seg.start + 0.001)),
                 text=text,
                 identifier=seg.id,
             )
@@ -90,7 +90,8 @@ def to_text(track: Track) -> str:
     return "".join(f"{' '.join(s.text.split())}\n" for s in track.segments if s.text.strip())
 
 
-def _timestamp(seconds: float) -> str:
+def timestamp(seconds: float) -> str:
+    """Seconds as HH:MM:SS.mmm, the form WebVTT and citations use."""
     ms = int(round(seconds * 1000))
     h, rest = divmod(ms, 3_600_000)
     m, rest = divmod(rest, 60_000)

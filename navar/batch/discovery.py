@@ -9,7 +9,6 @@ hundreds of hours of audio again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -17,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from transcribe.archive import ID_LENGTH
+from transcribe.archive import ID_LENGTH, sha256_of
 from transcribe.errors import NavarError
 
 from .catalog import Catalog
@@ -98,14 +97,6 @@ def probe_duration(path: Path) -> float | None:
         return float(json.loads(proc.stdout or b"{}")["format"]["duration"])
     except (KeyError, ValueError, TypeError, json.JSONDecodeError):
         return None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def find_reference(audio: Path, reference_dir: Path | None) -> Path | None:
