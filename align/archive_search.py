@@ -160,6 +160,13 @@ def search(
             rows = _fts_candidates(db, q, limit * _CANDIDATES_PER_HIT, language)
             if len(rows) < limit:
                 rows.update(_fuzzy_candidates(db, q, limit * _CANDIDATES_PER_HIT, language))
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):  # the first build has created the file, not the tables
+            return []
+        raise SearchError(
+            f"the search index {index_path(archive)} could not be read ({exc}); "
+            "delete it and search again to rebuild it"
+        ) from exc
     except sqlite3.Error as exc:
         raise SearchError(
             f"the search index {index_path(archive)} could not be read ({exc}); "

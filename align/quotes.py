@@ -43,6 +43,8 @@ SCAN_LIMIT_S = 20 * 60  # longer recordings: the audio scan samples 40 windows
 SWEEP_STEP_S = 1.5
 SWEEP_GAP = 0.3  # below this a window is not worth a closer look (absent quotes: about 0)
 TEXT_GUESSES = 3
+# A verified match whose place a timed track spells (almost) verbatim takes that text's span.
+SNAP_SIMILARITY = 0.9
 TRACK_PREFERENCE = ("reference", "asr", "reference-translation", "mt")
 _PERSIAN = re.compile("[\u0600-\u06ff]")
 
@@ -117,9 +119,13 @@ def find_quotes(
 def _find_in_audio(spotter: Spotter, query: str, tracks: list[Track], limit: int):
     words_by_track = {t.id: textmatch.timed_words(t) for t in tracks}
     hits = []  # (similarity, estimated start)
+    exact = []  # (similarity, track, first word, last word) of near-exact text matches
     for t in tracks:
-        for hit in textmatch.search(query, words_by_track[t.id], limit=limit + 1):
-            hits.append((hit.similarity, words_by_track[t.id][hit.first].start))
+        words = words_by_track[t.id]
+        for hit in textmatch.search(query, words, limit=limit + 1):
+            hits.append((hit.similarity, words[hit.first].start))
+            if hit.similarity >= SNAP_SIMILARITY:
+                exact.append((hit.similarity, t, words[hit.first], words[hit.last]))
     guesses: list[float] = []  # the best text matches' starts, at most TEXT_GUESSES + limit
     for _, g in sorted(hits, reverse=True):
         if all(abs(g - x) > 1.0 for x in guesses) and len(guesses) < TEXT_GUESSES + limit - 1:
@@ -152,7 +158,30 @@ def _find_in_audio(spotter: Spotter, query: str, tracks: list[Track], limit: int
         matches.append(m)
         if len(matches) >= limit:
             break
-    return matches
+    return _snap_to_text(matches, exact, tracks, words_by_track)
+
+
+def _snap_to_text(matches, exact, tracks, words_by_track) -> list[QuoteMatch]:
+    """Where a timed track has the quote's words (almost) verbatim at a verified place, take the
+    span from those words' times: the audio-only path can run on to a later repeat of the last
+    word. Matches backed by such text rank first; the others keep their place after them."""
+    backed = []
+    for m in matches:
+        near = [e for e in exact if e[2].start < m.end + 1.0 and m.start - 1.0 < e[3].end]
+        if near:
+            sim, t, w0, wn = max(near, key=lambda e: (e[0], -TRACK_PREFERENCE.index(e[1].kind)))
+            m.start, m.end = round(w0.start, 3), round(wn.end, 3)
+            m.track, m.segment_ids, m.text, m.context = _describe(
+                [t], words_by_track, m.start, m.end
+            )
+            m.details["text_similarity"] = round(sim, 3)
+        backed.append((not near, -m.score, m))
+    backed.sort(key=lambda x: (x[0], x[1]))
+    out: list[QuoteMatch] = []
+    for _, _, m in backed:
+        if not any(_overlap(m, k) for k in out):  # a snapped span can now overlap another
+            out.append(m)
+    return out
 
 
 def _null_score(spotter: Spotter, query: str, windows: list[float]) -> float:
@@ -218,6 +247,11 @@ def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null, pre
     if prefix or plain_win != win:
         plain = spotter.align(query, plain_win)
         gap = min(gap, plain.logprob - null) if plain.words else gap
+        # Near the end of a recording windows are clamped to start earlier, so the plain
+        # alignment may have found the quote somewhere else in that window. Its last word must
+        # begin inside this span (its end is no guide: the path runs on to the window's end).
+        if plain.words and not start - 0.5 <= plain.words[-1].start <= end + 0.5:
+            return None
     if gap < PRESENT_GAP:
         return gap, None
     track, seg_ids, text, context = _describe(tracks, words_by_track, start, end)

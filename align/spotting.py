@@ -62,8 +62,10 @@ class Spotter:
         return [round(float(s), 2) for s in starts]
 
     def clamp(self, start: float) -> float:
-        # Windows may run past the end (padded), but a long recording's last one ends there.
-        latest = self.duration - WINDOW_S if self.duration > WINDOW_S else self.duration - 1.0
+        # Windows may run past the end (padded with silence, as Whisper pads its last chunk):
+        # a quote near the end must still sit at the start of its window, where teacher
+        # forcing places it reliably; shifted into a window's middle it lands anywhere.
+        latest = self.duration - 1.0
         return round(max(0.0, min(start, latest)), 2)
 
     def encode(self, start: float, reverse: bool = False):

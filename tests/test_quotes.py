@@ -63,3 +63,40 @@ def test_english_quote_maps_back_to_persian(transcribed, fa_speech, tmp_path):
     assert spoken.start - 1.0 < best["start"] < best["end"] < spoken.end + 1.0
     m = find_quotes(archive, rec.id, "we must write down the truth")[0]
     assert m.source_track == "fa.asr" and m.source_text
+
+
+LONG_EXTRA = [
+    "دانشجویان در کتابخانه درس می‌خوانند.",
+    "باران دیشب تا صبح بارید.",
+    "مادرم برای ما نان تازه پخت.",
+    "قطار ساعت هشت به ایستگاه رسید.",
+]
+
+
+def test_quotes_in_the_last_window_of_a_longer_recording(archive, tmp_path):
+    # Over 30 s, so quotes near the end share their window with earlier speech: each quote must
+    # come back at its own time, and nothing else may claim its words elsewhere.
+    from align.forced import align_reference
+    from navar import synthetic
+    from transcribe import subtitles
+
+    lines = FA_LINES + LONG_EXTRA
+    audio, spans = synthetic.synthesize(lines, gap=1.5)
+    wav = tmp_path / "long.wav"
+    audio.export(wav, format="wav")
+    rec = archive.add(wav).recording
+    assert rec.duration > 35
+    ref = tmp_path / "ref.txt"
+    ref.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    track = subtitles.read_track(ref, rec.id, "fa", "reference")
+    archive.save_track(align_reference(archive, rec.id, track).track)
+
+    for i in (1, 6):  # one early, one inside the last 30 s
+        matches = find_quotes(archive, rec.id, lines[i])
+        assert matches, lines[i]
+        best = matches[0]
+        assert abs(best.start - spans[i].start) < 0.3, (i, best.start, spans[i])
+        assert abs(best.end - spans[i].end) < 0.3, (i, best.end, spans[i])
+        for other in matches[1:]:  # nothing else may claim the same words elsewhere
+            assert other.start > spans[i].end or other.end < spans[i].start
+            assert other.score < best.score

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import build_player_archive
 
+from align import archive_search
 from web.app import create_app
 
 EVIL_FA = [
@@ -24,6 +25,7 @@ def evil(tmp_path_factory, fa_speech):
     rec.title = EVIL_TITLE
     rec.source_notes = "<script>alert(8)</script>"
     archive.save_recording(rec)
+    archive_search.refresh(archive)  # as `navar serve` does: the routes only read the index
     client = create_app(archive.root, {"PEAKS_CACHE_DIR": root / "cache"}).test_client()
     return client, rec
 

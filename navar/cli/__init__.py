@@ -31,6 +31,16 @@ class NavarGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("navar: interrupted; nothing half-written was kept", err=True)
             ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug: one line for the user, the traceback with -v
+            log.info("internal error", exc_info=True)
+            click.echo(
+                f"navar: internal error: {type(exc).__name__}: {exc} "
+                "(run with -v to see where; please report it)",
+                err=True,
+            )
+            ctx.exit(2)
         finally:
             _refresh_search_index(ctx)
 
