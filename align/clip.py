@@ -8,13 +8,13 @@ FLAC), so a clip that travels alone still says what it is and where it came from
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 from pydub import AudioSegment
 
-from transcribe import atomic
+from transcribe import atomic, audio
 from transcribe.archive import Archive
+from transcribe.errors import AudioError
 
 from .citation import Citation, CitationError
 
@@ -48,17 +48,12 @@ def write_clip(archive: Archive, citation: Citation, out: Path, context: float =
 
 def clip_citation(path: Path) -> dict | None:
     """The citation a clip made by ``write_clip`` carries, or None."""
-    proc = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
-        capture_output=True,
-        check=False,
-    )
     try:
-        info = json.loads(proc.stdout or b"{}")
+        info = audio.ffprobe(path)
         tags = dict(info.get("format", {}).get("tags", {}))
         for stream in info.get("streams", []):  # Ogg keeps its comments on the stream
             tags.update(stream.get("tags", {}))
         comment = next((v for k, v in tags.items() if k.lower() == "comment"), None)
         return json.loads(comment) if comment else None
-    except (json.JSONDecodeError, AttributeError):
+    except (AudioError, json.JSONDecodeError, AttributeError):
         return None

@@ -59,7 +59,7 @@ def inspect(path: Path) -> AudioInfo:
     if path.stat().st_size == 0:
         raise AudioError(f"{path}: the file is empty (0 bytes)")
 
-    probe = _ffprobe(path)
+    probe = ffprobe(path)
     streams = [s for s in probe.get("streams", []) if s.get("codec_type") == "audio"]
     if not streams:
         raise AudioError(f"{path}: no audio stream found; is this an audio or video file?")
@@ -140,7 +140,8 @@ def _read_exact(stream, n: int) -> bytes:
     return b"".join(parts)
 
 
-def _ffprobe(path: Path) -> dict:
+def ffprobe(path: Path) -> dict:
+    """ffprobe's view of a file (format and streams); AudioError if it cannot read it."""
     cmd = ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)]
     proc = subprocess.run(cmd, capture_output=True, check=False)
     if proc.returncode != 0:

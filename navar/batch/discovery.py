@@ -9,15 +9,14 @@ hundreds of hours of audio again.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from transcribe import audio
 from transcribe.archive import ID_LENGTH, sha256_of
-from transcribe.errors import NavarError
+from transcribe.errors import AudioError, NavarError
 
 from .catalog import Catalog
 
@@ -73,29 +72,17 @@ def is_audio(path: Path) -> bool:
 
 
 def has_audio_stream(path: Path) -> bool:
-    proc = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "json", str(path)],
-        capture_output=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        return False
     try:
-        streams = json.loads(proc.stdout or b"{}").get("streams", [])
-    except json.JSONDecodeError:
+        streams = audio.ffprobe(path).get("streams", [])
+    except AudioError:
         return False
     return any(s.get("codec_type") == "audio" for s in streams)
 
 
 def probe_duration(path: Path) -> float | None:
-    proc = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
-        capture_output=True,
-        check=False,
-    )
     try:
-        return float(json.loads(proc.stdout or b"{}")["format"]["duration"])
-    except (KeyError, ValueError, TypeError, json.JSONDecodeError):
+        return float(audio.ffprobe(path)["format"]["duration"])
+    except (AudioError, KeyError, ValueError, TypeError):
         return None
 
 
