@@ -109,6 +109,9 @@ def find_quotes(
         return _find_by_text(archive, rec.id, query, language, tracks, limit)
     if not verify:
         return _find_by_text(archive, rec.id, query, language, tracks, limit)
+    in_reference = _find_in_reference(query, tracks, limit)
+    if in_reference:
+        return in_reference
     spotter = _spotter(str(archive.media_path(rec.id)), model, "fa", "transcribe")
     return _find_in_audio(spotter, query, tracks, limit)
 
@@ -159,6 +162,39 @@ def _find_in_audio(spotter: Spotter, query: str, tracks: list[Track], limit: int
         if len(matches) >= limit:
             break
     return _snap_to_text(matches, exact, tracks, words_by_track)
+
+
+def _find_in_reference(query: str, tracks: list[Track], limit: int) -> list[QuoteMatch]:
+    """Places where a human transcript aligned to the audio has the quote (almost) verbatim.
+
+    Its word times already come from forcing that text onto the audio, and a person wrote it:
+    scoring the quote against the audio again would only add the recogniser's doubts (names
+    and rare words score low under a small model even where they are clearly spoken)."""
+    matches: list[QuoteMatch] = []
+    for t in tracks:
+        if t.kind != "reference":
+            continue
+        words = textmatch.timed_words(t)
+        for h in textmatch.search(query, words, limit=limit):
+            if h.similarity < SNAP_SIMILARITY:
+                continue
+            span = words[h.first : h.last + 1]
+            m = QuoteMatch(
+                start=span[0].start,
+                end=span[-1].end,
+                text=_join(span),
+                language=t.language,
+                track=t.id,
+                score=round(h.similarity, 3),
+                segment_ids=_seg_ids(span),
+                context=_context(words, h.first, h.last),
+                details={"source": "aligned reference transcript",
+                         "text_similarity": round(h.similarity, 3)},
+            )  # fmt: skip
+            if not any(_overlap(m, k) for k in matches):
+                matches.append(m)
+    matches.sort(key=lambda m: -m.score)
+    return matches[:limit]
 
 
 def _snap_to_text(matches, exact, tracks, words_by_track) -> list[QuoteMatch]:

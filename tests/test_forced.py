@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import FA_LINES
 
+from align.quotes import find_quotes
 from navar.cli import main
 from transcribe.archive import Archive
 
@@ -25,11 +26,11 @@ def aligned(transcribed, tmp_path_factory):
     result = CliRunner().invoke(main, ["--archive", str(root), "align", rec.id, "--reference",
                                        str(ref)])  # fmt: skip
     assert result.exit_code == 0, result.output
-    return Archive(root).track(rec.id, "fa.reference"), result.output
+    return Archive(root).track(rec.id, "fa.reference"), result.output, root
 
 
 def test_spoken_lines_get_their_times(aligned, fa_speech):
-    track, _ = aligned
+    track, _, _ = aligned
     spoken = [s for s in track.segments if "unplaced" not in s.flags]
     assert [s.text for s in spoken] == FA_LINES
     for seg, truth in zip(spoken, fa_speech[1], strict=True):
@@ -42,9 +43,21 @@ def test_spoken_lines_get_their_times(aligned, fa_speech):
 
 
 def test_line_not_in_the_audio_is_reported_not_smeared(aligned):
-    track, output = aligned
+    track, output, _ = aligned
     seg = track.segments[2]
     assert seg.text == NOT_SPOKEN
     assert "unplaced" in seg.flags and seg.start is None and seg.end is None
     assert "unplaced line 3" in output
     assert track.kind == "reference" and any("line 3" in n for n in track.provenance.notes)
+
+
+def test_quote_in_the_aligned_reference_is_found_there(aligned, fa_speech):
+    """A quote the human transcript has verbatim is found through it, with its aligned times,
+    even where the recogniser heard something else; the unplaced line is not citable."""
+    track, _, root = aligned
+    archive = Archive(root)
+    truth = fa_speech[1][2]
+    matches = find_quotes(archive, track.recording_id, FA_LINES[2])
+    assert matches and matches[0].track == "fa.reference"
+    assert abs(matches[0].start - truth.start) < 0.3 and abs(matches[0].end - truth.end) < 0.3
+    assert find_quotes(archive, track.recording_id, NOT_SPOKEN) == []
