@@ -52,6 +52,10 @@ class Energy:
             return round(a * FRAME_S, 3)
         return start
 
+    def quiet(self, a: float, b: float) -> bool:
+        """No speech at all in [a, b]."""
+        return not len(self.voiced) or not self.voiced[self._frame(a) : self._frame(b) + 1].any()
+
     def last_onset(self, a: float, b: float, pause: float = 0.08) -> float | None:
         """The last point in [a, b] where speech resumes after at least ``pause`` of quiet."""
         n = max(1, int(round(pause / FRAME_S)))

@@ -28,7 +28,7 @@ from transcribe.archive import Archive
 from transcribe.errors import NavarError
 from transcribe.transcript import Track
 
-from . import textmatch
+from . import paraphrase, textmatch
 from .energy import Energy
 from .normalize import normalize
 from .spotting import WINDOW_S, Spotter
@@ -36,15 +36,21 @@ from .spotting import WINDOW_S, Spotter
 # Chosen from bench/align_quotes.py (see BENCHMARKS.md): the gap, in mean log probability per
 # token, between the quote's score at its best place and its null score.
 PRESENT_GAP = 0.8
-# Without audio verification (verify=False, or English quotes) a match needs this similarity.
-# Short queries match something by chance more easily, so they need 0.1 more.
-MIN_TEXT_SIMILARITY = {"fa": 0.75, "en": 0.7}
+# Without audio verification (verify=False) a Persian match needs this similarity; short
+# queries match something by chance more easily, so they need 0.1 more. English quotes use
+# paraphrase.EN_PARAPHRASE_THRESHOLD.
+MIN_TEXT_SIMILARITY = {"fa": 0.75}
 SCAN_LIMIT_S = 20 * 60  # longer recordings: the audio scan samples 40 windows
 SWEEP_STEP_S = 1.5
 SWEEP_GAP = 0.3  # below this a window is not worth a closer look (absent quotes: about 0)
 TEXT_GUESSES = 3
 # A verified match whose place a timed track spells (almost) verbatim takes that text's span.
 SNAP_SIMILARITY = 0.9
+# Quotes whose spoken length is estimated above LONG_QUOTE_S are searched as pieces of about
+# LONG_PIECE_S: teacher forcing sees 30 s at a time, and the quote needs room after its start.
+LONG_QUOTE_S = 20.0
+LONG_PIECE_S = 14.0
+CHAIN_GAP_S = 3.0  # at most this pause between one piece's end and the next piece's start
 TRACK_PREFERENCE = ("reference", "asr", "reference-translation", "mt")
 _PERSIAN = re.compile("[\u0600-\u06ff]")
 
@@ -113,6 +119,9 @@ def find_quotes(
     if in_reference:
         return in_reference
     spotter = _spotter(str(archive.media_path(rec.id)), model, "fa", "transcribe")
+    pieces = _pieces(query)
+    if len(pieces) > 1:
+        return _find_long(spotter, pieces, tracks, limit)
     return _find_in_audio(spotter, query, tracks, limit)
 
 
@@ -162,6 +171,47 @@ def _find_in_audio(spotter: Spotter, query: str, tracks: list[Track], limit: int
         if len(matches) >= limit:
             break
     return _snap_to_text(matches, exact, tracks, words_by_track)
+
+
+def _pieces(query: str) -> list[str]:
+    """A quote too long for one 30 s window, cut into consecutive pieces that each fit."""
+    words = query.split()
+    est = sum(_spoken_length(w) for w in words)
+    n = math.ceil(est / LONG_PIECE_S) if est > LONG_QUOTE_S else 1
+    size = math.ceil(len(words) / n)
+    return [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
+
+
+def _find_long(spotter: Spotter, pieces: list[str], tracks: list[Track], limit: int):
+    """Each piece found on its own; a match is a chain of them, in order, each starting where
+    the one before ended (within ``CHAIN_GAP_S``). Every piece must be heard: a long quote
+    with a missing middle is not the quote."""
+    chains = [[m] for m in _find_in_audio(spotter, pieces[0], tracks, limit=3)]
+    for piece in pieces[1:]:
+        if not chains:  # a piece is missing: no need to search for the rest
+            break
+        matches = _find_in_audio(spotter, piece, tracks, limit=3)
+        chains = [c + [m] for c in chains for m in matches
+                  if c[-1].end - 1.0 <= m.start <= c[-1].end + CHAIN_GAP_S]  # fmt: skip
+    words_by_track = {t.id: textmatch.timed_words(t) for t in tracks}
+    out: list[QuoteMatch] = []
+    for c in sorted(chains, key=lambda c: -min(m.score for m in c)):
+        start, end = c[0].start, c[-1].end
+        track, seg_ids, text, context = _describe(tracks, words_by_track, start, end)
+        m = QuoteMatch(
+            start=start,
+            end=end,
+            text=text or " ".join(x.text for x in c),
+            language="fa",
+            track=track,
+            score=min(x.score for x in c),
+            segment_ids=seg_ids,
+            context=context,
+            details={"pieces": [x.details | {"start": x.start, "end": x.end} for x in c]},
+        )
+        if not any(_overlap(m, k) for k in out):
+            out.append(m)
+    return out[:limit]
 
 
 def _find_in_reference(query: str, tracks: list[Track], limit: int) -> list[QuoteMatch]:
@@ -234,11 +284,9 @@ def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null, pre
     # prefix (a garbled prefix can hurt a short quote, so the better of the two counts).
     if prefix and best[0].logprob - null >= SWEEP_GAP:
         win = spotter.clamp(_grid(guess - 1.5))
-        heard = _heard_before(tracks, words_by_track, win, guess - 0.15)
-        if heard:
-            a = spotter.align(query, win, prefix=heard)
-            if a.words and a.logprob > best[0].logprob:
-                best = (a, win, heard)
+        a, heard = _align_after_heard(spotter, query, win, guess - 0.15, tracks, words_by_track)
+        if heard and a.words and a.logprob > best[0].logprob:
+            best = (a, win, heard)
     aligned, win, prefix = best
     if not aligned.words:
         return None
@@ -258,6 +306,11 @@ def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null, pre
             if again.words and again.logprob - null >= PRESENT_GAP:
                 aligned, gap, win, prefix = again, max(gap, again.logprob - null), win2, prefix2
                 w0 = aligned.words[0]
+    again = _reanchor(spotter, query, aligned, tracks, words_by_track)
+    if again and again[0].logprob - null >= PRESENT_GAP:
+        aligned, win, prefix = again
+        gap = max(gap, aligned.logprob - null)
+        w0 = aligned.words[0]
     energy = spotter.energy
     wn = aligned.words[-1]
     # With a prefix the path gives a real boundary (it absorbs the silence before the word),
@@ -269,12 +322,31 @@ def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null, pre
         start = energy.last_onset(earliest, w0.end - 0.05)
         if start is None:
             start = max(w0.start, w0.end - _spoken_length(w0.text))
+    if energy.quiet(start, start + 0.2) and len(aligned.words) > 1:
+        # The path put the first word in the pause before the quote (a changed first word
+        # does this): the quote begins where the speech does.
+        start = energy.onset(start, limit=aligned.words[1].end)
+    lead = _unsound_lead(aligned.words)
+    if lead:
+        # Still no sound start: the first words ran over the end of the speech before, or
+        # across a pause. The quote starts after the last clear pause (0.3 s) within reach of
+        # the first well-timed word, or that word's start less the others' spoken length.
+        i, est = lead
+        anchor = aligned.words[i].start
+        after_pause = energy.last_onset(anchor - 1.5 * est - 0.5, anchor - 0.1, pause=0.3)
+        start = after_pause if after_pause is not None else anchor - est
     end = energy.offset(wn.end, limit=max(start, wn.start))
     if wn.end - wn.start > 1.2 + _spoken_length(wn.text):
         # The last word swallowed seconds of audio (a changed word at the end of a quote lets
         # the path run on): end at the first pause after it begins.
         stop = energy.first_offset(max(start, wn.start) + 0.1, wn.end)
         end = stop if stop is not None else min(end, wn.start + _spoken_length(wn.text))
+    tail = _unsound_tail(aligned.words)
+    if tail:  # mirror of the start: the speech ends at the first clear pause within reach
+        j, est = tail
+        anchor = aligned.words[j].end
+        before_pause = energy.first_offset(anchor + 0.05, anchor + 1.5 * est + 0.5, pause=0.3)
+        end = before_pause if before_pause is not None else anchor + est
     if end <= start or end - start > WINDOW_S:
         return None
     # Judge presence without a prefix (which lifts any text a little), from just before the start.
@@ -304,6 +376,69 @@ def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null, pre
                  "null": round(null, 3), "window": win, "prefix": prefix},
     )  # fmt: skip
     return gap, m
+
+
+def _align_after_heard(spotter, query, win, until, tracks, words_by_track):
+    """(alignment, prefix): the quote forced onto the window at ``win`` after the words the
+    track heard between ``win`` and ``until``. Recognised word times are rough, so the last
+    one or two of those words may be the quote's own first words, garbled: the prefix that
+    leaves the quote its best score is taken."""
+    heard = _heard_before(tracks, words_by_track, win, until).split()
+    best = None
+    for k in range(min(3, len(heard) + 1)):
+        prefix = " ".join(heard[: len(heard) - k])
+        a = spotter.align(query, win, prefix=prefix)
+        if a.words and (best is None or a.logprob > best[0].logprob):
+            best = (a, prefix)
+    return best or (spotter.align(query, win), "")
+
+
+def _reanchor(spotter, query, aligned, tracks, words_by_track):
+    """Align again when the quote's first words are squeezed or stretched.
+
+    Forced alignment with a window that starts too late squeezes the first words into a few
+    frames; one that starts too early (or a changed first word) stretches them over seconds of
+    other speech. Both show as words whose length is far from a spoken word's. The first run
+    of three plausibly long words anchors the quote: the words before it are given their
+    spoken length back from there, and the quote is aligned again from just before that.
+    Returns (alignment, window, prefix), or None when the start looks sound."""
+    lead = _unsound_lead(aligned.words)
+    if lead is None:
+        return None
+    i, est = lead
+    start = aligned.words[i].start - 1.2 * est
+    win = spotter.clamp(_grid(start - 1.0))
+    a, prefix = _align_after_heard(spotter, query, win, start - 0.15, tracks, words_by_track)
+    return (a, win, prefix) if a.words else None
+
+
+def _unsound_lead(words) -> tuple[int, float] | None:
+    """(index of the first of three plausibly long words, spoken length of the words before
+    it) when those words took far more or far less time than that; None otherwise."""
+    i = next((k for k in range(len(words) - 2) if all(map(_plausible, words[k : k + 3]))), None)
+    if not i or i > len(words) // 2:
+        return None
+    est = sum(_spoken_length(w.text) for w in words[:i])
+    took = words[i].start - words[0].start
+    return None if 0.5 * est <= took <= 1.5 * est + 0.5 else (i, est)
+
+
+def _unsound_tail(words) -> tuple[int, float] | None:
+    """The same at the end: (index of the last of three plausibly long words, spoken length
+    of the words after it) when those words took far more or far less time than that."""
+    n = len(words)
+    k = next((k for k in range(n - 2) if all(map(_plausible, words[n - 3 - k : n - k]))), None)
+    if not k or k > n // 2:
+        return None
+    j = n - 1 - k
+    est = sum(_spoken_length(w.text) for w in words[j + 1 :])
+    took = words[-1].end - words[j].end
+    return None if 0.5 * est <= took <= 1.5 * est + 0.5 else (j, est)
+
+
+def _plausible(w) -> bool:
+    est = _spoken_length(w.text)
+    return 0.4 * est <= w.end - w.start <= 1.5 * est + 0.3
 
 
 def _grid(t: float) -> float:
@@ -349,10 +484,14 @@ def _find_by_text(archive, rec_id, query, language, tracks, limit) -> list[Quote
     hits = []
     for t in tracks:
         words = textmatch.timed_words(t)
-        for h in textmatch.search(query, words, limit=limit):
+        if language == "en":  # word-level: finds paraphrases and other translations too
+            found = paraphrase.search_paraphrase(query, words, limit=limit)
+            threshold = paraphrase.EN_PARAPHRASE_THRESHOLD
+        else:
+            found = textmatch.search(query, words, limit=limit)
             short = 0.1 if len(normalize(query).replace(" ", "")) < 20 else 0.0
-            if h.similarity >= MIN_TEXT_SIMILARITY.get(language, 0.7) + short:
-                hits.append((h.similarity, t, words, h))
+            threshold = MIN_TEXT_SIMILARITY.get(language, 0.7) + short
+        hits += [(h.similarity, t, words, h) for h in found if h.similarity >= threshold]
     hits.sort(key=lambda x: (-x[0], TRACK_PREFERENCE.index(x[1].kind)))
     fa_tracks = _timed_tracks(archive, rec_id, "fa") if language != "fa" else []
     matches: list[QuoteMatch] = []

@@ -63,6 +63,14 @@ def test_english_quote_maps_back_to_persian(transcribed, fa_speech, tmp_path):
     assert spoken.start - 1.0 < best["start"] < best["end"] < spoken.end + 1.0
     m = find_quotes(archive, rec.id, "we must write down the truth")[0]
     assert m.source_track == "fa.asr" and m.source_text
+    # A paraphrase finds the same sentence; a sentence on the same topic that says something
+    # else finds nothing.
+    p = find_quotes(archive, rec.id, "the library of the city is open at nine each morning")
+    assert p and p[0].track == "en.reference-translation"
+    library = fa_speech[1][1]
+    assert library.start - 1.0 < p[0].start < p[0].end < library.end + 1.0
+    closes = "the city library closes every day at nine in the evening"
+    assert find_quotes(archive, rec.id, closes) == []
 
 
 LONG_EXTRA = [
@@ -89,7 +97,11 @@ def test_quotes_in_the_last_window_of_a_longer_recording(archive, tmp_path):
     ref = tmp_path / "ref.txt"
     ref.write_text("\n".join(lines) + "\n", encoding="utf-8")
     track = subtitles.read_track(ref, rec.id, "fa", "reference")
-    archive.save_track(align_reference(archive, rec.id, track).track)
+    aligned = align_reference(archive, rec.id, track).track
+    # Stored as if a flawless recogniser had written it: a reference track would be trusted
+    # as it is, and this test is about checking quotes against the audio near the end.
+    aligned.id, aligned.kind = "fa.asr", "asr"
+    archive.save_track(aligned)
 
     for i in (1, 6):  # one early, one inside the last 30 s
         matches = find_quotes(archive, rec.id, lines[i])
@@ -100,3 +112,22 @@ def test_quotes_in_the_last_window_of_a_longer_recording(archive, tmp_path):
         for other in matches[1:]:  # nothing else may claim the same words elsewhere
             assert other.start > spans[i].end or other.end < spans[i].start
             assert other.score < best.score
+
+
+def test_long_quote_is_found_as_consecutive_pieces(transcribed, fa_speech, monkeypatch):
+    """A quote too long for one window is searched piece by piece; the pieces must follow one
+    another. The limits are lowered so that two short sentences count as long."""
+    import align.quotes as q
+
+    archive, rec = transcribed
+    monkeypatch.setattr(q, "LONG_QUOTE_S", 3.0)
+    monkeypatch.setattr(q, "LONG_PIECE_S", 4.5)
+    query = FA_LINES[1] + " " + FA_LINES[2]
+    assert len(q._pieces(query)) == 2
+    matches = find_quotes(archive, rec.id, query, limit=1)
+    assert matches
+    first, last = fa_speech[1][1], fa_speech[1][2]
+    assert abs(matches[0].start - first.start) < 0.3 and abs(matches[0].end - last.end) < 0.3
+    assert len(matches[0].details["pieces"]) >= 2
+    # The same two sentences in the wrong order are not the quote.
+    assert find_quotes(archive, rec.id, FA_LINES[2] + " " + FA_LINES[1], limit=1) == []
