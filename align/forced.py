@@ -26,6 +26,7 @@ from transcribe.transcript import Provenance, Segment, Track, Word
 
 from .energy import Energy
 from .spotting import WINDOW_S, Spotter
+from .wordtiming import spoken_length, unsound_lead
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ def align_reference(
             unplaced.append((i + 1, seg.text))
             continue
         segments.append(Segment(seg.id, words[0].start, words[-1].end, seg.text, words=words))
+    _end_before_next(segments, energy)
     source_name = ref.provenance.source if isinstance(source, Track) else Path(source).name
     track = Track(
         id=f"{language}.reference",
@@ -105,6 +107,20 @@ def align_reference(
         segments=segments,
     )
     return ForcedResult(track, unplaced)
+
+
+def _end_before_next(segments: list[Segment], energy: Energy) -> None:
+    """A line whose last word runs into the next line (no pause between them, so the end was
+    taken from the next line's voice) ends where the speech first stops before the next line,
+    or just before it."""
+    timed = [s for s in segments if s.timed]
+    for seg, nxt in zip(timed, timed[1:], strict=False):
+        if seg.end <= nxt.start - 0.05:
+            continue
+        last = seg.words[-1]
+        stop = energy.first_offset(last.start + 0.05, nxt.start, pause=0.1)
+        end = stop if stop is not None else nxt.start - 0.05
+        last.end = seg.end = round(max(last.start, end), 3)
 
 
 def _pieces(segments: list[Segment]) -> list[Piece]:
@@ -192,9 +208,27 @@ def _look_ahead(spotter, piece: Piece, win: float, rate: float) -> float | None:
 
 def _words(a, energy: Energy) -> list[Word]:
     words = [Word(w.start, w.end, w.text, w.probability) for w in a.words]
+    lead = unsound_lead(words)
+    if lead:
+        # The first words were stretched over speech the text leaves out (a spoken title, an
+        # aside) or squeezed: the line starts after the last clear pause within reach of the
+        # first well-timed word, and the words before that word share the time up to it.
+        i, est = lead
+        anchor = words[i].start
+        start = energy.last_onset(anchor - 1.5 * est - 0.5, anchor - 0.1, pause=0.3)
+        start = start if start is not None else max(words[0].start, anchor - est)
+        total = sum(spoken_length(w.text) for w in words[:i])
+        t = start
+        for w in words[:i]:
+            w.start = round(t, 3)
+            t += (anchor - start) * spoken_length(w.text) / total
+            w.end = round(t, 3)
     # The path gives the first word everything since the last word before it: move its start
     # to the speech onset. Ends are already good.
     w0 = words[0]
+    if w0.end - w0.start > 1.5 * spoken_length(w0.text) + 1.0:  # it swallowed other speech
+        found = energy.last_onset(w0.end - spoken_length(w0.text) - 0.5, w0.end - 0.05)
+        w0.start = found if found is not None else w0.end - spoken_length(w0.text)
     w0.start = energy.onset(w0.start, limit=max(w0.start, w0.end - 0.05))
     # The last word's end is where the next token starts, which may be after a pause.
     wn = words[-1]

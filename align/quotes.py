@@ -32,6 +32,7 @@ from . import paraphrase, textmatch
 from .energy import Energy
 from .normalize import normalize
 from .spotting import WINDOW_S, Spotter
+from .wordtiming import spoken_length, unsound_lead, unsound_tail
 
 # Chosen from bench/align_quotes.py (see BENCHMARKS.md): the gap, in mean log probability per
 # token, between the quote's score at its best place and its null score.
@@ -176,7 +177,7 @@ def _find_in_audio(spotter: Spotter, query: str, tracks: list[Track], limit: int
 def _pieces(query: str) -> list[str]:
     """A quote too long for one 30 s window, cut into consecutive pieces that each fit."""
     words = query.split()
-    est = sum(_spoken_length(w) for w in words)
+    est = sum(spoken_length(w) for w in words)
     n = math.ceil(est / LONG_PIECE_S) if est > LONG_QUOTE_S else 1
     size = math.ceil(len(words) / n)
     return [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
@@ -298,7 +299,7 @@ def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null, pre
         # The alignment path starts at the window's first frame, so without a prefix the first
         # word soaks up everything before it: estimate its start from its end, and align again
         # from just before that with the words heard there as a prefix.
-        est = max(win, w0.end - _spoken_length(w0.text))
+        est = max(win, w0.end - spoken_length(w0.text))
         win2 = spotter.clamp(_grid(est - 1.0))
         prefix2 = _heard_before(tracks, words_by_track, win2, est - 0.15)
         if prefix2 or win2 > win:
@@ -315,18 +316,18 @@ def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null, pre
     wn = aligned.words[-1]
     # With a prefix the path gives a real boundary (it absorbs the silence before the word),
     # unless the first word still swallowed seconds of audio.
-    if prefix and w0.end - w0.start < 1.2 + _spoken_length(w0.text):
+    if prefix and w0.end - w0.start < 1.2 + spoken_length(w0.text):
         start = energy.onset(w0.start, limit=max(w0.start, w0.end - 0.05))
     else:  # the first word starts after the last pause before its end, if there is one
         earliest = max(w0.start, w0.end - 1.2)
         start = energy.last_onset(earliest, w0.end - 0.05)
         if start is None:
-            start = max(w0.start, w0.end - _spoken_length(w0.text))
+            start = max(w0.start, w0.end - spoken_length(w0.text))
     if energy.quiet(start, start + 0.2) and len(aligned.words) > 1:
         # The path put the first word in the pause before the quote (a changed first word
         # does this): the quote begins where the speech does.
         start = energy.onset(start, limit=aligned.words[1].end)
-    lead = _unsound_lead(aligned.words)
+    lead = unsound_lead(aligned.words)
     if lead:
         # Still no sound start: the first words ran over the end of the speech before, or
         # across a pause. The quote starts after the last clear pause (0.3 s) within reach of
@@ -336,12 +337,12 @@ def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null, pre
         after_pause = energy.last_onset(anchor - 1.5 * est - 0.5, anchor - 0.1, pause=0.3)
         start = after_pause if after_pause is not None else anchor - est
     end = energy.offset(wn.end, limit=max(start, wn.start))
-    if wn.end - wn.start > 1.2 + _spoken_length(wn.text):
+    if wn.end - wn.start > 1.2 + spoken_length(wn.text):
         # The last word swallowed seconds of audio (a changed word at the end of a quote lets
         # the path run on): end at the first pause after it begins.
         stop = energy.first_offset(max(start, wn.start) + 0.1, wn.end)
-        end = stop if stop is not None else min(end, wn.start + _spoken_length(wn.text))
-    tail = _unsound_tail(aligned.words)
+        end = stop if stop is not None else min(end, wn.start + spoken_length(wn.text))
+    tail = unsound_tail(aligned.words)
     if tail:  # mirror of the start: the speech ends at the first clear pause within reach
         j, est = tail
         anchor = aligned.words[j].end
@@ -402,7 +403,7 @@ def _reanchor(spotter, query, aligned, tracks, words_by_track):
     of three plausibly long words anchors the quote: the words before it are given their
     spoken length back from there, and the quote is aligned again from just before that.
     Returns (alignment, window, prefix), or None when the start looks sound."""
-    lead = _unsound_lead(aligned.words)
+    lead = unsound_lead(aligned.words)
     if lead is None:
         return None
     i, est = lead
@@ -410,35 +411,6 @@ def _reanchor(spotter, query, aligned, tracks, words_by_track):
     win = spotter.clamp(_grid(start - 1.0))
     a, prefix = _align_after_heard(spotter, query, win, start - 0.15, tracks, words_by_track)
     return (a, win, prefix) if a.words else None
-
-
-def _unsound_lead(words) -> tuple[int, float] | None:
-    """(index of the first of three plausibly long words, spoken length of the words before
-    it) when those words took far more or far less time than that; None otherwise."""
-    i = next((k for k in range(len(words) - 2) if all(map(_plausible, words[k : k + 3]))), None)
-    if not i or i > len(words) // 2:
-        return None
-    est = sum(_spoken_length(w.text) for w in words[:i])
-    took = words[i].start - words[0].start
-    return None if 0.5 * est <= took <= 1.5 * est + 0.5 else (i, est)
-
-
-def _unsound_tail(words) -> tuple[int, float] | None:
-    """The same at the end: (index of the last of three plausibly long words, spoken length
-    of the words after it) when those words took far more or far less time than that."""
-    n = len(words)
-    k = next((k for k in range(n - 2) if all(map(_plausible, words[n - 3 - k : n - k]))), None)
-    if not k or k > n // 2:
-        return None
-    j = n - 1 - k
-    est = sum(_spoken_length(w.text) for w in words[j + 1 :])
-    took = words[-1].end - words[j].end
-    return None if 0.5 * est <= took <= 1.5 * est + 0.5 else (j, est)
-
-
-def _plausible(w) -> bool:
-    est = _spoken_length(w.text)
-    return 0.4 * est <= w.end - w.start <= 1.5 * est + 0.3
 
 
 def _grid(t: float) -> float:
@@ -451,10 +423,6 @@ def _frange(a: float, b: float, step: float) -> list[float]:
         out.append(a)
         a += step
     return out
-
-
-def _spoken_length(word: str) -> float:
-    return 0.1 + 0.07 * len(word)  # a rough Persian speaking rate, for a first guess only
 
 
 def _heard_before(tracks, words_by_track, a: float, b: float) -> str:

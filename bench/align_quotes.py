@@ -5,11 +5,15 @@ espeak-ng and joined with set silences (navar.synthetic), so every sentence's tr
 known. Quotes are whole sentences (5 to 40 words): exact, with 20 % of the words replaced by
 words from elsewhere, and absent (sentences from a transcript that is not on the tape).
 
-Real tape (--real): the shared mp3 recordings joined with 3 s of silence. Only the recordings'
-edges are known exactly, so it reports the start of each recording's first sentence and the
-end of its last one, for quotes and for forced alignment.
+Real tape (--real, or --real-only to skip the synthetic one): the shared mp3 recordings
+(--real-files, default 1 and 2) joined with 3 s of silence, with every sentence's true span
+from the hand marks in tests/data/read_speech_sentences.json (bench/mark_sentences.py). It
+reports the same table: exact and 20 %-changed whole-sentence quotes (5 to 40 words) picked
+from the tape's lines, absent quotes from the transcripts not on the tape, and forced alignment
+of the tape's transcripts, every line's start and end against its mark.
 
     .venv/bin/python bench/align_quotes.py --lines 12 --out bench/out/align_quotes.json
+    .venv/bin/python bench/align_quotes.py --real-only --out bench/out/align_quotes_real.json
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pydub import AudioSegment  # noqa: E402
-from pydub.silence import detect_leading_silence  # noqa: E402
 
 from align import quotes  # noqa: E402
 from align.forced import align_reference  # noqa: E402
@@ -162,54 +165,74 @@ def synthetic_tape(args, work: Path):
     return {"quotes": report_quotes(rows), "forced": forced, "rows": rows}
 
 
+MARKS = ROOT / "tests" / "data" / "read_speech_sentences.json"
+
+
 def real_tape(args, work: Path):
-    gap = AudioSegment.silent(3000, frame_rate=16000)
-    tape = AudioSegment.silent(1000, frame_rate=16000)
-    edges, all_lines = [], []
+    """The shared mp3 recordings joined with 3 s of silence, scored against the hand-marked
+    sentence times of tests/data/read_speech_sentences.json (bench/mark_sentences.py), offset
+    by each recording's place on the tape. The tape keeps everything the readers said, including
+    the spoken chapter titles and the sentences that the transcripts leave out."""
+    marks = json.loads(MARKS.read_text(encoding="utf-8"))["recordings"]
+    rng = random.Random(7)
+    lead, gap_s = 1.0, 3.0
+    tape = AudioSegment.silent(int(lead * 1000), frame_rate=16000)
+    truth, all_lines = [], []  # truth: (text, start, end) on the tape, in transcript order
     for n in args.real_files:
         seg = AudioSegment.from_file(DATA / "audios" / f"{n}.mp3").set_channels(1)
-        seg = seg.set_frame_rate(16000)
-        lead = detect_leading_silence(seg, silence_threshold=-40.0) / 1000
-        tail = detect_leading_silence(seg.reverse(), silence_threshold=-40.0) / 1000
-        start = len(tape) / 1000
-        edges.append((start + lead, start + len(seg) / 1000 - tail))
-        tape += seg + gap
-        all_lines.append(lines_of(n))
+        seg = seg.set_frame_rate(16000).set_sample_width(2)
+        offset = len(tape.get_array_of_samples()) / 16000
+        for s in marks[str(n)]["sentences"]:
+            truth.append((s["text"], offset + s["start"], offset + s["end"]))
+        tape += seg + AudioSegment.silent(int(gap_s * 1000), frame_rate=16000)
+        all_lines += lines_of(n)
+    assert [t[0] for t in truth] == all_lines, "marks and transcripts disagree"
     work.mkdir(parents=True, exist_ok=True)
-    mp3 = work / "real-tape.mp3"
-    tape.export(mp3, format="mp3", bitrate="64k")
+    wav = work / "real-tape.wav"  # lossless, so the offsets are exact to the sample
+    tape.export(wav, format="wav")
     archive = Archive(work / "archive")
-    rec = add_transcribed(archive, mp3, "real tape")
-    cases = []
-    for (a, b), lines in zip(edges, all_lines, strict=True):
-        cases.append(("exact", lines[0], a, None))
-        cases.append(("exact", lines[-1], None, b))
-    rows = quote_run(archive, rec, cases)
+    rec = add_transcribed(archive, wav, "real tape")
+
+    quotable = [i for i, t in enumerate(truth) if 5 <= len(t[0].split()) <= 40]
+    picks = sorted(rng.sample(quotable, min(args.quotes, len(quotable))))
+    others = [n for n in (1, 2, 3, 4) if n not in args.real_files]
+    pool = [w for n in (others or [3]) for x in lines_of(n) for w in x.split()]
+    cases = [("exact", truth[i][0], truth[i][1], truth[i][2]) for i in picks]
+    cases += [("changed", changed(truth[i][0], rng, pool), truth[i][1], truth[i][2])
+              for i in picks]  # fmt: skip
+    absent = [x for n in others for x in lines_of(n) if 5 <= len(x.split()) <= 40]
+    absent = rng.sample(absent, min(args.absent, len(absent)))
+    cases += [("absent", x, None, None) for x in absent]
+    rows = [] if args.no_quotes else quote_run(archive, rec, cases)
+
     ref = work / "real-reference.txt"
-    ref.write_text("\n".join(x for ls in all_lines for x in ls) + "\n", encoding="utf-8")
+    ref.write_text("\n".join(all_lines) + "\n", encoding="utf-8")
     t0 = time.time()
     result = align_reference(archive, rec.id, ref)
     secs = time.time() - t0
-    segs = result.track.segments
-    starts, ends, k = [], [], 0
-    for (a, b), lines in zip(edges, all_lines, strict=True):
-        first, last = segs[k], segs[k + len(lines) - 1]
-        k += len(lines)
-        if first.timed:
-            starts.append(abs(first.start - a))
-        if last.timed:
-            ends.append(abs(last.end - b))
+    starts, ends, lines = [], [], []
+    for seg, (text, ts, te) in zip(result.track.segments, truth, strict=True):
+        row = {"text": text[:40], "true_start": round(ts, 2), "true_end": round(te, 2)}
+        if seg.timed:
+            starts.append(abs(seg.start - ts))
+            ends.append(abs(seg.end - te))
+            row |= {"start": seg.start, "end": seg.end, "start_error": round(seg.start - ts, 3),
+                    "end_error": round(seg.end - te, 3)}  # fmt: skip
+        lines.append(row)
+    both = sum(s <= 0.3 and e <= 0.3 for s, e in zip(starts, ends, strict=True))
     forced = {
-        "lines": len(segs),
+        "lines": len(truth),
         "unplaced": len(result.unplaced),
-        "recording_first_line_start": summary(starts),
-        "recording_last_line_end": summary(ends),
+        "start": summary(starts),
+        "end": summary(ends),
+        "both_within_0.3s": both,
         "audio_s": round(rec.duration, 1),
         "compute_s": round(secs, 1),
         "compute_s_per_audio_hour": round(secs / rec.duration * 3600),
     }
     print(json.dumps(forced), flush=True)
-    return {"quotes": report_quotes(rows), "forced": forced, "rows": rows}
+    return {"quotes": report_quotes(rows) if rows else {}, "forced": forced, "rows": rows,
+            "forced_lines": lines}  # fmt: skip
 
 
 def main():
@@ -219,12 +242,16 @@ def main():
     ap.add_argument("--absent", type=int, default=6)
     ap.add_argument("--real", action="store_true", help="also the real-speech tape")
     ap.add_argument("--real-files", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--real-only", action="store_true", help="only the real-speech tape")
+    ap.add_argument("--no-quotes", action="store_true", help="real tape: forced alignment only")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "align_quotes.json")
+    ap.add_argument("--work", type=Path, help="keep tapes and archives here (default: temporary)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        out = {"synthetic": synthetic_tape(args, Path(tmp) / "syn")}
-        if args.real:
-            out["real"] = real_tape(args, Path(tmp) / "real")
+        work = args.work or Path(tmp)  # --work keeps the transcribed tapes for the next run
+        out = {} if args.real_only else {"synthetic": synthetic_tape(args, work / "syn")}
+        if args.real or args.real_only:
+            out["real"] = real_tape(args, work / "real")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({k: {"quotes": v["quotes"], "forced": v["forced"]} for k, v in out.items()},

@@ -1,0 +1,47 @@
+"""Is a forced alignment's word timing believable? Rough spoken lengths of Persian words.
+
+Teacher forcing must place every token somewhere, so where the text and the audio disagree at
+an edge (a window that starts too early or too late, a changed word, speech the text leaves
+out) the edge words are stretched over seconds or squeezed into a few frames. Their lengths
+give that away: a run of words of plausible length anchors the text, and the words outside it
+are placed again from there.
+"""
+
+from __future__ import annotations
+
+
+def spoken_length(word: str) -> float:
+    return 0.1 + 0.07 * len(word)  # a rough Persian speaking rate, for a first guess only
+
+
+# The bounds are wide: slow, careful reading (the shared read speech) gives a three-letter word
+# 0.9 s with a pause inside it; what they must catch is seconds of other speech, or none.
+
+
+def plausible(w) -> bool:
+    est = spoken_length(w.text)
+    return 0.4 * est <= w.end - w.start <= 2.0 * est + 0.5
+
+
+def unsound_lead(words) -> tuple[int, float] | None:
+    """(index of the first of three plausibly long words, spoken length of the words before
+    it) when those words took far more or far less time than that; None otherwise."""
+    i = next((k for k in range(len(words) - 2) if all(map(plausible, words[k : k + 3]))), None)
+    if not i or i > len(words) // 2:
+        return None
+    est = sum(spoken_length(w.text) for w in words[:i])
+    took = words[i].start - words[0].start
+    return None if 0.5 * est <= took <= 2.0 * est + 0.7 else (i, est)
+
+
+def unsound_tail(words) -> tuple[int, float] | None:
+    """The same at the end: (index of the last of three plausibly long words, spoken length
+    of the words after it) when those words took far more or far less time than that."""
+    n = len(words)
+    k = next((k for k in range(n - 2) if all(map(plausible, words[n - 3 - k : n - k]))), None)
+    if not k or k > n // 2:
+        return None
+    j = n - 1 - k
+    est = sum(spoken_length(w.text) for w in words[j + 1 :])
+    took = words[-1].end - words[j].end
+    return None if 0.5 * est <= took <= 2.0 * est + 0.7 else (j, est)
