@@ -15,7 +15,7 @@ FRAME_S = 0.01
 
 CONTEXT_S = 30.0  # the noise floor and speech level are measured over this much audio around
 BLOCK_S = 5.0  # each stretch of this length
-DIGITAL_SILENCE_DB = -100.0  # exact zeros (edits, joins, padding) are not the room's noise
+DIGITAL_SILENCE_DB = -100.0  # exact zeros (synthetic speech, edits, joins, padding)
 
 
 def _threshold(db: np.ndarray) -> float:
@@ -27,19 +27,17 @@ def _threshold(db: np.ndarray) -> float:
 
 def _local_thresholds(db: np.ndarray) -> np.ndarray:
     """A threshold per frame from the audio around it. Tapes change level and background
-    (a quieter room, music under a title, recordings joined with digital silence), and one
-    threshold for the whole recording lets a noisy stretch's background count as speech."""
+    (a quieter room, music under a title, recordings joined together), and one threshold for
+    the whole recording lets a noisy stretch's background count as speech."""
     if not len(db):
         return np.zeros(0)
-    real = db > DIGITAL_SILENCE_DB
-    overall = _threshold(db[real]) if real.sum() >= 10 else _threshold(db)
+    # Exact zeros would put the floor at -180 dB; as a floor they count as -100 dB.
+    db = np.maximum(db, DIGITAL_SILENCE_DB)
     block, half = int(BLOCK_S / FRAME_S), int(CONTEXT_S / FRAME_S) // 2
     out = np.empty(len(db))
     for a in range(0, len(db), block):
         mid = a + block // 2
-        ctx = db[max(0, mid - half) : mid + half]
-        ctx = ctx[ctx > DIGITAL_SILENCE_DB]
-        out[a : a + block] = _threshold(ctx) if len(ctx) >= int(2.0 / FRAME_S) else overall
+        out[a : a + block] = _threshold(db[max(0, mid - half) : mid + half])
     return out
 
 

@@ -302,7 +302,7 @@ def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null, pre
         est = max(win, w0.end - spoken_length(w0.text))
         win2 = spotter.clamp(_grid(est - 1.0))
         prefix2 = _heard_before(tracks, words_by_track, win2, est - 0.15)
-        if prefix2 or win2 > win:
+        if prefix2 or win2 != win:  # an earlier window too: the quote may start before this one
             again = spotter.align(query, win2, prefix=prefix2)
             if again.words and again.logprob - null >= PRESENT_GAP:
                 aligned, gap, win, prefix = again, max(gap, again.logprob - null), win2, prefix2
