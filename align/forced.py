@@ -230,9 +230,10 @@ def _words(a, energy: Energy) -> list[Word]:
         found = energy.last_onset(w0.end - spoken_length(w0.text) - 0.5, w0.end - 0.05)
         w0.start = found if found is not None else w0.end - spoken_length(w0.text)
     w0.start = energy.onset(w0.start, limit=max(w0.start, w0.end - 0.05))
-    # The last word's end is where the next token starts, which may be after a pause.
+    # The last word's end is where the next token starts, which may be after a pause: it ends
+    # with its last voiced frame.
     wn = words[-1]
-    wn.end = energy.offset(wn.end, limit=max(wn.start, wn.end - 1.0))
+    wn.end = energy.offset(wn.end, limit=wn.start)
     for w in words:
         w.end = max(w.end, w.start)
     return words

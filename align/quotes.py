@@ -304,7 +304,9 @@ def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null, pre
         prefix2 = _heard_before(tracks, words_by_track, win2, est - 0.15)
         if prefix2 or win2 != win:  # an earlier window too: the quote may start before this one
             again = spotter.align(query, win2, prefix=prefix2)
-            if again.words and again.logprob - null >= PRESENT_GAP:
+            # Unless that path is broken: its first word may soak up only the lead-in.
+            sound = again.words and _lead_in_ok(again.words[0], win2 if not prefix2 else None)
+            if sound and again.logprob - null >= PRESENT_GAP:
                 aligned, gap, win, prefix = again, max(gap, again.logprob - null), win2, prefix2
                 w0 = aligned.words[0]
     again = _reanchor(spotter, query, aligned, tracks, words_by_track)
@@ -411,6 +413,13 @@ def _reanchor(spotter, query, aligned, tracks, words_by_track):
     win = spotter.clamp(_grid(start - 1.0))
     a, prefix = _align_after_heard(spotter, query, win, start - 0.15, tracks, words_by_track)
     return (a, win, prefix) if a.words else None
+
+
+def _lead_in_ok(w0, window: float | None) -> bool:
+    """A first word may take the silence before it (from the window's start when there is no
+    prefix) but not seconds of other speech: then the path has gone astray."""
+    start = w0.start if window is None else max(w0.start, window + 1.5)
+    return w0.end - start <= 1.0 + 2 * spoken_length(w0.text)
 
 
 def _grid(t: float) -> float:
