@@ -350,6 +350,12 @@ def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null, pre
         anchor = aligned.words[j].end
         before_pause = energy.first_offset(anchor + 0.05, anchor + 1.5 * est + 0.5, pause=0.3)
         end = before_pause if before_pause is not None else anchor + est
+    said = sum(spoken_length(w) for w in query.split())
+    if end - start > 2 * said + 2.0:
+        # No quote takes that long to say: its start ran back over other speech (changed
+        # words let the path do that). It begins after the last clear pause within reach.
+        after_pause = energy.last_onset(end - 2 * said - 2.0, end - 0.6 * said, pause=0.3)
+        start = after_pause if after_pause is not None else end - 1.2 * said
     if end <= start or end - start > WINDOW_S:
         return None
     # Judge presence without a prefix (which lifts any text a little), from just before the start.
