@@ -181,6 +181,7 @@ def test_two_batches_at_once_never_process_a_recording_twice(batch_dir, tmp_path
     summaries = []
     for p in procs:
         out, err = p.communicate(timeout=300)
+        assert out.strip(), (p.returncode, err[-3000:])  # say why a batch printed nothing
         summaries.append(json.loads(out))
     assert sum(s["processed"] for s in summaries) == 2
     stages = _stages(root)
