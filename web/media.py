@@ -37,7 +37,7 @@ def track_file(rec_id: str, name: str):
         raise NotFound(f"No such download; use .{', .'.join(subtitles.EXPORT_FORMATS)}.")
     lib = library()
     track = lib.track(rec_id, track_id)
-    body = subtitles.export(track, fmt)
+    body = subtitles.export(track, fmt, lib.recording(rec_id))
     response = Response(body, content_type=subtitles.MEDIA_TYPES[fmt])
     if request.args.get("download"):
         filename = f"{track.recording_id}.{track.id}.{fmt}"
