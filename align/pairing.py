@@ -10,9 +10,10 @@ is known:
   times give. Nothing is known about which of its words go with which part of that span, so it
   is cited whole, with its own span, and says so.
 
-No text is ever cut at a time guessed by proportion. A translation aligned with several lines
-to one source segment shares that segment's span out by length (``align.translation``); such
-sibling lines are only ever cited together, over the span of the segments they render.
+No text is ever cut at a time guessed by proportion. Lines of a translation aligned together
+with one source segment are only ever cited together, over the span of the segments they
+render (older tracks shared that span out among them by length; ``align.translation`` now gives
+each the whole span).
 
 These are functions of the tracks; opening the archive is the caller's business.
 """

@@ -236,3 +236,21 @@ def test_clip_of_a_quoted_phrase_is_its_sentence(client, split, tmp_path):
         "start": line.start, "end": line.end, "quote": "the library",
         "track": "en.reference-translation"})  # fmt: skip
     assert missing.status_code == 400
+
+
+def test_aligned_translation_lines_take_whole_segment_spans(split):
+    """Two lines for one segment both take its span: no time is guessed inside a segment."""
+    from align.translation import align_translation
+
+    archive, rec, ref, _ = split
+    texts = [*EN_LINES[:2], *SPLIT, *EN_LINES[3:]]
+    untimed = [Segment(f"s{i + 1:05d}", None, None, t) for i, t in enumerate(texts)]
+    lines = Track("en.reference-translation", rec.id, "en", "reference-translation",
+                  Provenance(software="navar tests"), untimed)  # fmt: skip
+    tr = align_translation(archive, rec.id, lines, source_track="fa.reference")
+    assert [s.text for s in tr.segments] == texts
+    by_id = {s.id: s for s in ref.segments}
+    for seg in tr.segments:
+        rendered = [by_id[i] for i in seg.source_ids]
+        assert (seg.start, seg.end) == (rendered[0].start, rendered[-1].end)
+    assert tr.segments[2].source_ids == tr.segments[3].source_ids == [ref.segments[2].id]
