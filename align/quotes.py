@@ -459,7 +459,12 @@ def _describe(tracks, words_by_track, start, end):
                   and (w.start + w.end) / 2 <= end + 0.05]  # fmt: skip
         if inside:
             a, b = inside[0], inside[-1]
-            return t.id, _seg_ids(words[a : b + 1]), _join(words[a : b + 1]), _context(words, a, b)
+            ids = _seg_ids(words[a : b + 1])
+            if any(w.estimated for w in words[a : b + 1]):
+                # Timed only by segment: its whole text, never a slice guessed by length.
+                a = min(i for i, w in enumerate(words) if w.segment_id == ids[0])
+                b = max(i for i, w in enumerate(words) if w.segment_id == ids[-1])
+            return t.id, ids, _join(words[a : b + 1]), _context(words, a, b)
     return (tracks[0].id if tracks else "audio"), [], "", ""
 
 
@@ -485,6 +490,7 @@ def _find_by_text(archive, rec_id, query, language, tracks, limit) -> list[Quote
         span = words[h.first : h.last + 1]
         # A translation timed by sentence gives the sentence's span, not a share of it.
         start, end = textmatch.known_span(span, t)
+        timed_by = "segments" if any(w.estimated for w in span) else "words"
         m = QuoteMatch(
             start=start,
             end=end,
@@ -494,6 +500,7 @@ def _find_by_text(archive, rec_id, query, language, tracks, limit) -> list[Quote
             score=round(sim, 3),
             segment_ids=_seg_ids(span),
             context=_context(words, h.first, h.last),
+            details={"timed_by": timed_by},
         )
         if fa_tracks:  # map back to the Persian words spoken in that span
             fa_words = {f.id: textmatch.timed_words(f) for f in fa_tracks}

@@ -254,3 +254,30 @@ def test_aligned_translation_lines_take_whole_segment_spans(split):
         rendered = [by_id[i] for i in seg.source_ids]
         assert (seg.start, seg.end) == (rendered[0].start, rendered[-1].end)
     assert tr.segments[2].source_ids == tr.segments[3].source_ids == [ref.segments[2].id]
+
+
+def test_quote_search_never_slices_a_track_without_word_times(tmp_path, fa_speech):
+    """Quote search may look near a length-shared time, but reports only known spans and text."""
+    from align.quotes import find_quotes
+
+    archive, rec = build_player_archive(tmp_path / "a", fa_speech)
+    asr = archive.track(rec.id, "fa.asr")
+    for seg in asr.segments:  # a Persian track timed only by segment (e.g. imported SRT)
+        seg.words = []
+    archive.save_track(asr)
+    seg = asr.segments[2]
+    en = find_quotes(archive, rec.id, "write down the truth", language="en")[0]
+    assert (en.start, en.end) == (seg.start, seg.end) and en.source_text == FA_LINES[2]
+    fa = find_quotes(archive, rec.id, "حقیقت را بنویسیم", verify=False)[0]
+    assert (fa.start, fa.end) == (seg.start, seg.end)
+    # A span heard in the audio inside a sentence: the track's text for it is the whole sentence.
+    from align import quotes, textmatch
+
+    words = {asr.id: textmatch.timed_words(asr)}
+    middle = (seg.start + seg.end) / 2
+    _, ids, text, _ = quotes._describe([asr], words, middle, seg.end)
+    assert (ids, text) == ([seg.id], FA_LINES[2])
+    r = CliRunner().invoke(main, ["--archive", str(archive.root), "find", rec.id,
+                                  "write down the truth"])  # fmt: skip
+    assert r.exit_code == 0 and "span of the whole sentence" in r.output
+    assert f"{timestamp(seg.start)}–{timestamp(seg.end)}" in r.output

@@ -49,6 +49,8 @@ def find(ctx, recording, quote, language, limit, model, no_verify, as_json):
         for m in matches:
             span = f"{citations.timestamp(m.start)}–{citations.timestamp(m.end)}"
             click.echo(f"{span}  score {m.score:.2f}  {m.track}  {m.text}")
+            if m.details.get("timed_by") == "segments":
+                click.echo("    (the span of the whole sentence: this track has no word times)")
             if m.source_text:
                 click.echo(f"    {m.source_track}: {m.source_text}")
     if not matches:
