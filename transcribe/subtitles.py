@@ -78,7 +78,7 @@ def _captions(track: Track, escape: bool) -> webvtt.WebVTT:
             continue
         text = " ".join(seg.text.split())
         if escape:  # cue text is markup in WebVTT; transcript text is data
-            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            text = _escape(text)
         if rtl:
             text = RLM + text
         vtt.captions.append(
@@ -106,12 +106,16 @@ def header(track: Track, recording: Recording | None = None) -> list[str]:
     return lines
 
 
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def to_vtt(track: Track, recording: Recording | None = None) -> str:
     vtt = _captions(track, escape=True)
     if track.is_machine:
         vtt.header_comments.append(machine_warning(track))
     if recording is not None:
-        title = recording.title.replace("-->", "->")  # "-->" would end a WebVTT NOTE
+        title = _escape(recording.title)  # also keeps "-->" from ending the NOTE
         vtt.header_comments.append(f"{title}; recording id {recording.id}, SHA-256 "
                                    f"{recording.sha256}")  # fmt: skip
     buf = io.StringIO()
