@@ -527,8 +527,8 @@
   // server): words with their own times are cited by their span; text timed only by whole
   // segments (a human translation aligned sentence by sentence) is cited as quoted inside its
   // segment(s), over their span, and the citation says so. Nothing is sliced by proportion.
-  // A request is {start, end, text} for timed words, or {start, end, quote, track} for a quote
-  // in a track, where start-end is where to look for it.
+  // A request is {start, end, text, language} for timed words, or {start, end, quote, track}
+  // for a quote in a track, where start-end is where to look for it.
 
   function columnTrack(k) {
     return [state.primary, state.secondary][k] || null;
@@ -570,7 +570,8 @@
     let text = req.quote || req.text || "";
     let citation;
     if (c) {
-      if (c.texts && c.texts.length) text = c.texts[0].text;
+      const own = (c.texts || []).find((t) => t.language === req.language);
+      if (own || (c.texts && c.texts.length)) text = (own || c.texts[0]).text;
       citation = c.text.replace(c.permalink, `${location.origin}${c.permalink}`);
     } else {
       const where = req.quote
@@ -582,7 +583,8 @@
     document.getElementById("citation-quote").textContent = text;
     document.getElementById("citation-link").value = link;
     document.getElementById("citation-text").value = citation;
-    document.getElementById("citation-clip").href = `/r/${rec.id}/clip.mp3?${citationParams(clipReq)}`;
+    const clip = `/r/${rec.id}/clip.mp3?${citationParams(clipReq)}`;
+    document.getElementById("citation-clip").href = clip;
     document.getElementById("citation").hidden = false;
     history.replaceState(null, "", `#t=${num(start)},${num(end)}`);
     return { start, end };
@@ -603,14 +605,18 @@
     let start = Infinity;
     let end = -Infinity;
     let text = "";
-    for (const col of state.columns) {
+    let language = null;
+    state.columns.forEach((col, k) => {
       const words = col.words.filter((w) => range.intersectsNode(w.el));
-      if (!words.length) continue;
+      if (!words.length) return;
       start = Math.min(start, ...words.map((w) => w.s));
       end = Math.max(end, ...words.map((w) => w.e));
-      text = text || words.map((w) => w.el.textContent).join(" ");
-    }
-    if (isFinite(start) && end > start) return { start, end, text };
+      if (!text) {
+        text = words.map((w) => w.el.textContent).join(" ");
+        language = columnTrack(k) && columnTrack(k).language;
+      }
+    });
+    if (isFinite(start) && end > start) return { start, end, text, language };
     for (let k = 0; k < state.columns.length; k++) {
       const track = columnTrack(k);
       if (!track) continue;
@@ -676,8 +682,9 @@
   function locateInColumn(k, query) {
     const col = state.columns[k];
     const words = locateIn(col.words, query);
-    if (words) return { start: words[0].s, end: words[1].e, text: query };
     const track = columnTrack(k);
+    const language = track && track.language;
+    if (words) return { start: words[0].s, end: words[1].e, text: query, language };
     const wholeSegs = col.segs.filter((seg) => !seg.el.querySelector(".w"));
     const segs = track && locateIn(wholeSegs, query);
     if (segs) return { start: segs[0].s, end: segs[1].e, quote: query, track: track.id };
@@ -715,7 +722,7 @@
       // track writes it (the server gives its words' times, or its whole sentence's).
       const req =
         best.language === rec.language
-          ? { start: best.start, end: best.end, text: best.text }
+          ? { start: best.start, end: best.end, text: best.text, language: best.language }
           : { start: best.start, end: best.end, quote: best.text, track: best.track };
       await citeAndSeek(req);
     } catch (err) {
