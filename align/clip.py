@@ -19,6 +19,9 @@ from transcribe.errors import AudioError
 from .citation import Citation, CitationError
 
 CLIP_FORMATS = {".mp3": "mp3", ".wav": "wav", ".ogg": "ogg", ".flac": "flac"}
+# The tag goes to ffmpeg as one argument, which Linux caps at 128 KiB: a long clip's citation
+# drops its readable copy (``text``) before it gets near that.
+MAX_COMMENT_BYTES = 64_000
 
 
 def write_clip(archive: Archive, citation: Citation, out: Path, context: float = 1.0) -> float:
@@ -47,10 +50,12 @@ def clip_tags(citation: Citation, offset: float) -> dict[str, str]:
     the original and the citation as people read it (which says how each text is tied to the
     audio, e.g. a translation cited by whole sentence)."""
     data = citation.to_dict() | {"clip_offset": round(offset, 3), "text": citation.text}
-    return {
-        "title": f"{citation.title} [{citation.start_time}–{citation.end_time}]",
-        "comment": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
-    }
+    comment = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    if len(comment.encode()) > MAX_COMMENT_BYTES:  # the JSON alone says it too
+        del data["text"]
+        comment = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return {"title": f"{citation.title} [{citation.start_time}–{citation.end_time}]",
+            "comment": comment}  # fmt: skip
 
 
 def clip_citation(path: Path) -> dict | None:
