@@ -4,36 +4,36 @@ A citation carries everything a third party needs to check it with nothing but t
 recording's title and SHA-256, the span in seconds and as HH:MM:SS.mmm, the Persian and English
 words of the span with the tracks (and their kind: machine or human) they came from, and a
 permalink ``/r/<id>#t=<start>,<end>`` (W3C Media Fragments).
+
+Each cited text says how it is tied to the audio (``align.pairing``): its own words' aligned
+times, or only whole segments, which are then cited whole with their own span ("translation of
+the sentence 00:00:24.970–00:00:32.800"). Nothing is sliced by proportion.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from transcribe.archive import Archive, sha256_of
 from transcribe.errors import NavarError
 from transcribe.subtitles import timestamp
-from transcribe.transcript import Track
+from transcribe.transcript import KIND_LABELS, Recording, Track
 
-from . import textmatch
+from . import pairing
+from .pairing import SEGMENTS, WORDS, CitedText
 from .quotes import TRACK_PREFERENCE, QuoteMatch, find_quotes
 
+__all__ = ["CitedText", "Citation", "SEGMENTS", "WORDS", "cite_quote", "cite_span", "cite_text"]
+
 CITATION_FORMAT = "navar-citation/1"
+TRANSLATION_KINDS = ("mt", "reference-translation")
 
 
 class CitationError(NavarError):
     """A citation cannot be made or checked."""
-
-
-@dataclass
-class CitedText:
-    language: str
-    text: str
-    track: str  # e.g. "fa.reference"
-    kind: str  # asr, mt, reference, reference-translation
-    segment_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -46,7 +46,8 @@ class Citation:
     start_time: str  # HH:MM:SS.mmm
     end_time: str
     permalink: str
-    texts: list[CitedText] = field(default_factory=list)  # Persian first, then English
+    # The quoted text first (Persian first for a span), then its counterparts.
+    texts: list[CitedText] = field(default_factory=list)
     query: str | None = None
     score: float | None = None
 
@@ -56,12 +57,16 @@ class Citation:
     @property
     def text(self) -> str:
         """The human-readable citation."""
-        lines = [
-            f"«{self.title}», {self.start_time}–{self.end_time}",
-        ]
-        for t in self.texts:
-            label = "machine" if t.kind in ("asr", "mt") else "human"
-            lines.append(f"  {t.language} ({t.track}, {label}): {t.text}")
+        head = f"«{self.title}», {self.start_time}–{self.end_time}"
+        first = self.texts[0] if self.texts else None
+        if first is not None and first.segments_text is not None:
+            head += " (the whole sentence the quote is in: its words have no times of their own)"
+        lines = [head] + ["  " + describe(t) for t in self.texts]
+        if any(t.match == SEGMENTS for t in self.texts):
+            lines.append(
+                "  (a sentence is cited whole where its words have no times of their own: "
+                "which of its words go with the quote is not known)"
+            )
         lines.append(f"  recording SHA-256 {self.sha256}")
         lines.append(f"  {self.permalink}")
         return "\n".join(lines)
@@ -85,18 +90,26 @@ class Citation:
             raise CitationError(f"the citation is incomplete ({exc})") from exc
 
 
+def describe(t: CitedText) -> str:
+    """One cited text, labelled with its track, its kind and how it is tied to the audio."""
+    head = f"{t.language} ({t.track}, {KIND_LABELS.get(t.kind, t.kind)})"
+    if t.match != SEGMENTS or t.start is None or t.end is None:
+        return f"{head}: {t.text}"
+    noun = "sentence" if len(t.segment_ids) == 1 else "sentences"
+    span = f"{noun} {timestamp(t.start)}–{timestamp(t.end)}"
+    if t.segments_text is not None:
+        return f"{head}: {t.text}\n    quoted from the {span}: {t.segments_text}"
+    if t.kind in TRANSLATION_KINDS:
+        return f"{head}, translation of the {span}: {t.text}"
+    return f"{head}, the whole {span}: {t.text}"
+
+
 def permalink(recording_id: str, start: float, end: float) -> str:
     return f"/r/{recording_id}#t={start:.3f},{end:.3f}"
 
 
-def cite_span(archive: Archive, recording_id: str, start: float, end: float) -> Citation:
-    rec = archive.recording(recording_id)
-    if not (0 <= start < end) or start > rec.duration:
-        raise CitationError(
-            f"the span {start:.3f}–{end:.3f} s is not inside the recording (0–{rec.duration:.3f})"
-        )
-    end = min(end, rec.duration)
-    cit = Citation(
+def _citation(rec: Recording, start: float, end: float) -> Citation:
+    return Citation(
         recording_id=rec.id,
         title=rec.title,
         sha256=rec.sha256,
@@ -106,11 +119,88 @@ def cite_span(archive: Archive, recording_id: str, start: float, end: float) -> 
         end_time=timestamp(end),
         permalink=permalink(rec.id, start, end),
     )
+
+
+def ranked(tracks: Sequence[Track], language: str, prefer: Sequence[str] = ()) -> list[Track]:
+    """The timed tracks in ``language``: those in ``prefer`` first, then human before machine."""
+    timed = [t for t in tracks if t.language == language and any(s.timed for s in t.segments)]
+    return sorted(
+        timed,
+        key=lambda t: (
+            prefer.index(t.id) if t.id in prefer else len(prefer),
+            TRACK_PREFERENCE.index(t.kind),
+        ),
+    )
+
+
+def _languages(rec: Recording, tracks: list[Track]) -> list[str]:
+    others = sorted({t.language for t in tracks} - {rec.language})
+    return [rec.language, *others]
+
+
+def cite_span(
+    archive: Archive, recording_id: str, start: float, end: float, prefer: Sequence[str] = ()
+) -> Citation:
+    """Cite [start, end]: what each language says there (tracks in ``prefer`` first)."""
+    rec = archive.recording(recording_id)
+    if not (0 <= start < end) or start > rec.duration:
+        raise CitationError(
+            f"the span {start:.3f}–{end:.3f} s is not inside the recording (0–{rec.duration:.3f})"
+        )
+    end = min(end, rec.duration)
+    cit = _citation(rec, start, end)
     tracks = archive.tracks(rec.id)
-    for language in ("fa", "en"):
-        cited = _words_in(tracks, language, start, end)
-        if cited:
-            cit.texts.append(cited)
+    anchor: tuple[CitedText, Track] | None = None
+    for language in _languages(rec, tracks):
+        for t in ranked(tracks, language, prefer):
+            if anchor is None:
+                cited = pairing.text_in_span(t, start, end)
+            else:  # the recording's own language said something: pair with that
+                cited = pairing.counterpart(t, *anchor)
+            if cited:
+                cit.texts.append(cited)
+                anchor = anchor or (cited, t)
+                break
+    return cit
+
+
+def cite_text(
+    archive: Archive,
+    recording_id: str,
+    track_id: str,
+    quote: str,
+    start: float | None = None,
+    end: float | None = None,
+    segment_ids: Sequence[str] | None = None,
+    prefer: Sequence[str] = (),
+) -> Citation:
+    """Cite ``quote`` as track ``track_id`` writes it (within [start, end] or the segments
+    named, when given), with what the other languages pair with it.
+
+    The span is the quoted words' own times when the track has them, else the whole segments
+    the quote is in. Raises CitationError when the track does not say it there."""
+    rec = archive.recording(recording_id)
+    tracks = archive.tracks(rec.id)
+    track = next((t for t in tracks if t.id == track_id), None)
+    if track is None:
+        raise CitationError(f"recording {rec.id} has no track {track_id!r}")
+    located = pairing.locate(track, quote, start, end, segment_ids)
+    if located is None:
+        where = ""
+        if start is not None and end is not None:
+            where = f" between {timestamp(start)} and {timestamp(end)}"
+        raise CitationError(f"{track_id} does not say «{quote}»{where}; nothing to cite")
+    cit = _citation(rec, located.start, located.end)
+    cit.query = quote
+    cit.texts.append(located)
+    for language in _languages(rec, tracks):
+        if language == track.language:
+            continue
+        for t in ranked(tracks, language, prefer):
+            cited = pairing.counterpart(t, located, track)
+            if cited:
+                cit.texts.append(cited)
+                break
     return cit
 
 
@@ -122,38 +212,24 @@ def cite_quote(
     model: str | None = None,
     match: QuoteMatch | None = None,
 ) -> Citation:
-    """Cite the best place ``query`` is spoken; raises CitationError when it is not found."""
+    """Cite the best place ``query`` is spoken; raises CitationError when it is not found.
+
+    A quote found in the audio is cited over the span where it is heard. A quote found in a
+    translation is cited as that track writes it: over its words' own times if it has them,
+    else over the whole sentence(s) it is in, paired with the source sentence(s)."""
     if match is None:
         found = find_quotes(archive, recording_id, query, language=language, limit=1, model=model)
         if not found:
             raise CitationError("the quote was not found in the recording; nothing to cite")
         match = found[0]
-    cit = cite_span(archive, recording_id, match.start, match.end)
+    if match.language != archive.recording(recording_id).language:
+        cit = cite_text(
+            archive, recording_id, match.track, match.text, segment_ids=match.segment_ids
+        )
+    else:
+        cit = cite_span(archive, recording_id, match.start, match.end)
     cit.query, cit.score = query, match.score
     return cit
-
-
-def _words_in(tracks: list[Track], language: str, start: float, end: float) -> CitedText | None:
-    candidates = sorted(
-        (t for t in tracks if t.language == language),
-        key=lambda t: TRACK_PREFERENCE.index(t.kind),
-    )
-    for t in candidates:
-        words = [
-            w
-            for w in textmatch.timed_words(t)
-            if start - 0.05 <= (w.start + w.end) / 2 <= end + 0.05
-        ]
-        if not words and t.kind in ("mt", "reference-translation"):
-            # Translations are timed by sentence: take the sentences the span touches.
-            segs = [s for s in t.segments if s.timed and s.start < end and s.end > start]
-            if segs:
-                return CitedText(language, " ".join(s.text for s in segs), t.id, t.kind,
-                                 [s.id for s in segs])  # fmt: skip
-        if words:
-            ids = list(dict.fromkeys(w.segment_id for w in words))
-            return CitedText(language, " ".join(w.text for w in words), t.id, t.kind, ids)
-    return None
 
 
 # --- checking a citation against a file --------------------------------------------------------
@@ -191,5 +267,5 @@ def verify_file(citation: Citation, path: Path) -> Verification:
         f"Play {citation.start_time} to {citation.end_time} "
         f"({citation.start:.3f}–{citation.end:.3f} s); the citation says it contains:"
     )
-    lines += [f"  {t.language} ({t.track}): {t.text}" for t in citation.texts]
+    lines += ["  " + describe(t) for t in citation.texts]
     return Verification(True, sha, "\n".join(lines))

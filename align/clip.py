@@ -19,6 +19,9 @@ from transcribe.errors import AudioError
 from .citation import Citation, CitationError
 
 CLIP_FORMATS = {".mp3": "mp3", ".wav": "wav", ".ogg": "ogg", ".flac": "flac"}
+# The tag goes to ffmpeg as one argument, which Linux caps at 128 KiB: a long clip's citation
+# drops its readable copy (``text``) before it gets near that.
+MAX_COMMENT_BYTES = 64_000
 
 
 def write_clip(archive: Archive, citation: Citation, out: Path, context: float = 1.0) -> float:
@@ -34,16 +37,25 @@ def write_clip(archive: Archive, citation: Citation, out: Path, context: float =
     a = max(0.0, citation.start - context)
     b = min(len(whole) / 1000, citation.end + context)
     piece = whole[int(a * 1000) : int(b * 1000)]
-    data = citation.to_dict() | {"clip_offset": round(a, 3)}
-    tags = {
-        "title": f"{citation.title} [{citation.start_time}–{citation.end_time}]",
-        "comment": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
-    }
+    tags = clip_tags(citation, a)
     with atomic.atomic_path(out) as tmp:
         # A codec makes pydub go through ffmpeg for WAV too, which writes the tags.
         codec = "pcm_s16le" if fmt == "wav" else None
         piece.export(tmp, format=fmt, tags=tags, codec=codec)
     return a
+
+
+def clip_tags(citation: Citation, offset: float) -> dict[str, str]:
+    """The clip's title and comment tags: the citation as JSON, with where the clip starts in
+    the original and the citation as people read it (which says how each text is tied to the
+    audio, e.g. a translation cited by whole sentence)."""
+    data = citation.to_dict() | {"clip_offset": round(offset, 3), "text": citation.text}
+    comment = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    if len(comment.encode()) > MAX_COMMENT_BYTES:  # the JSON alone says it too
+        del data["text"]
+        comment = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return {"title": f"{citation.title} [{citation.start_time}–{citation.end_time}]",
+            "comment": comment}  # fmt: skip
 
 
 def clip_citation(path: Path) -> dict | None:

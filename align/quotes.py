@@ -137,7 +137,9 @@ def _find_in_audio(spotter: Spotter, query: str, tracks: list[Track], limit: int
         words = words_by_track[t.id]
         for hit in textmatch.search(query, words, limit=limit + 1):
             hits.append((hit.similarity, words[hit.first].start))
-            if hit.similarity >= SNAP_SIMILARITY:
+            # Only words with their own times give a span to snap to.
+            guessed = words[hit.first].estimated or words[hit.last].estimated
+            if hit.similarity >= SNAP_SIMILARITY and not guessed:
                 exact.append((hit.similarity, t, words[hit.first], words[hit.last]))
     guesses: list[float] = []  # the best text matches' starts, at most TEXT_GUESSES + limit
     for _, g in sorted(hits, reverse=True):
@@ -230,9 +232,10 @@ def _find_in_reference(query: str, tracks: list[Track], limit: int) -> list[Quot
             if h.similarity < SNAP_SIMILARITY:
                 continue
             span = words[h.first : h.last + 1]
+            start, end = textmatch.known_span(span, t)
             m = QuoteMatch(
-                start=span[0].start,
-                end=span[-1].end,
+                start=start,
+                end=end,
                 text=_join(span),
                 language=t.language,
                 track=t.id,
@@ -456,7 +459,12 @@ def _describe(tracks, words_by_track, start, end):
                   and (w.start + w.end) / 2 <= end + 0.05]  # fmt: skip
         if inside:
             a, b = inside[0], inside[-1]
-            return t.id, _seg_ids(words[a : b + 1]), _join(words[a : b + 1]), _context(words, a, b)
+            ids = _seg_ids(words[a : b + 1])
+            if any(w.estimated for w in words[a : b + 1]):
+                # Timed only by segment: its whole text, never a slice guessed by length.
+                a = min(i for i, w in enumerate(words) if w.segment_id == ids[0])
+                b = max(i for i, w in enumerate(words) if w.segment_id == ids[-1])
+            return t.id, ids, _join(words[a : b + 1]), _context(words, a, b)
     return (tracks[0].id if tracks else "audio"), [], "", ""
 
 
@@ -480,15 +488,19 @@ def _find_by_text(archive, rec_id, query, language, tracks, limit) -> list[Quote
     matches: list[QuoteMatch] = []
     for sim, t, words, h in hits:
         span = words[h.first : h.last + 1]
+        # A translation timed by sentence gives the sentence's span, not a share of it.
+        start, end = textmatch.known_span(span, t)
+        timed_by = "segments" if any(w.estimated for w in span) else "words"
         m = QuoteMatch(
-            start=span[0].start,
-            end=span[-1].end,
+            start=start,
+            end=end,
             text=_join(span),
             language=language,
             track=t.id,
             score=round(sim, 3),
             segment_ids=_seg_ids(span),
             context=_context(words, h.first, h.last),
+            details={"timed_by": timed_by},
         )
         if fa_tracks:  # map back to the Persian words spoken in that span
             fa_words = {f.id: textmatch.timed_words(f) for f in fa_tracks}

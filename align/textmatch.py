@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 from transcribe.transcript import Track
 
 from .normalize import normalize
+from .pairing import whole
 
 
 @dataclass
@@ -24,6 +25,9 @@ class TimedWord:
     start: float
     end: float
     segment_id: str
+    # The segment has no word times: this word's time is its share of the segment's span by
+    # length, good enough to look near but never a time to cite (see ``known_span``).
+    estimated: bool = False
 
 
 @dataclass
@@ -34,7 +38,8 @@ class TextHit:
 
 
 def timed_words(track: Track) -> list[TimedWord]:
-    """The track's words with times; segments without word times share their span by length."""
+    """The track's words with times; segments without word times share their span by length
+    (marked ``estimated``)."""
     out: list[TimedWord] = []
     for seg in track.segments:
         if not seg.timed:
@@ -51,9 +56,20 @@ def timed_words(track: Track) -> list[TimedWord]:
         t = seg.start
         for text, n in parts:
             d = (seg.end - seg.start) * (len(n) + 1) / total
-            out.append(TimedWord(text, n, round(t, 3), round(t + d, 3), seg.id))
+            out.append(TimedWord(text, n, round(t, 3), round(t + d, 3), seg.id, estimated=True))
             t += d
     return out
+
+
+def known_span(words: list[TimedWord], track: Track) -> tuple[float, float]:
+    """The span ``words`` are known to occupy: their own times, or, when any of them has only
+    an estimated time, the whole span of the segments they are in (with any lines aligned
+    together with those segments, see ``align.pairing.whole``)."""
+    if not any(w.estimated for w in words):
+        return words[0].start, words[-1].end
+    ids = set(w.segment_id for w in words)
+    segs = whole(track, [s for s in track.segments if s.id in ids])
+    return round(min(s.start for s in segs), 3), round(max(s.end for s in segs), 3)
 
 
 def search(query: str, words: list[TimedWord], limit: int = 5) -> list[TextHit]:

@@ -5,7 +5,7 @@ with one to three consecutive Persian segments, or two or three lines with one s
 costs the mismatch of its length against the text's overall English/Persian length ratio, less
 its similarity to what the machine translation says over the same time span (when there is an
 ``en.mt`` track). The lines take their times from the segments they render and record their
-ids in ``source_ids``.
+ids in ``source_ids``. Several lines paired with one segment all take that segment's span.
 """
 
 from __future__ import annotations
@@ -55,23 +55,18 @@ def align_translation(
     out: list[Segment] = []
     for (i0, i1), (j0, j1) in pairs:
         group = segs[j0:j1]
-        start, end = group[0].start, group[-1].end
-        n = i1 - i0
-        # Several lines for one segment: share its time by length.
-        sizes = [len(texts[i]) + 1 for i in range(i0, i1)]
-        t = start
-        for k, i in enumerate(range(i0, i1)):
-            d = (end - start) * sizes[k] / sum(sizes) if n > 1 else end - start
+        # Several lines for one segment each take its whole span: where one line ends inside
+        # it is not known, and a time guessed by length would be cited as if it were.
+        for i in range(i0, i1):
             out.append(
                 Segment(
                     id=segment_id(len(out)),
-                    start=round(t, 3),
-                    end=round(t + d, 3),
+                    start=group[0].start,
+                    end=group[-1].end,
                     text=texts[i],
                     source_ids=[s.id for s in group],
                 )
             )
-            t += d
     return Track(
         id=f"{language}.reference-translation",
         recording_id=rec.id,
@@ -79,7 +74,10 @@ def align_translation(
         kind="reference-translation",
         provenance=Provenance(
             software=f"navar {__version__}",
-            settings={"method": "monotonic length and machine-translation similarity alignment"},
+            settings={
+                "method": "monotonic length and machine-translation similarity alignment",
+                "lines_per_segment": "several lines paired with one segment share its span",
+            },
             source=lines.provenance.source,
         ),
         segments=out,

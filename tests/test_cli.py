@@ -57,7 +57,8 @@ def test_import_then_export_a_reference_transcript(run, fa_speech, tmp_path):
     again = run("import", rec_id, str(ref))
     assert again.exit_code != 0 and "--force" in again.output
     out = run("export", rec_id, "fa.reference", "--format", "txt")
-    assert out.output == "جملهٔ اول.\nجملهٔ دوم.\n"
+    assert out.output.startswith("# Navar transcript: fa.reference (human transcript)\n")
+    assert out.output.endswith("\n\n[untimed] جملهٔ اول.\n[untimed] جملهٔ دوم.\n")
     dest = tmp_path / "ref.json"
     assert run("export", rec_id, "fa.reference", "--format", "json", "-o", str(dest)).exit_code == 0
     assert json.loads(dest.read_text())["kind"] == "reference"

@@ -101,7 +101,7 @@ def test_downloads_per_track(client, rec, player_archive, fmt):
     track = player_archive[0].track(rec.id, "fa.asr")
     r = client.get(f"/r/{rec.id}/tracks/fa.asr.{fmt}", query_string={"download": 1})
     assert r.status_code == 200
-    assert r.get_data(as_text=True) == subtitles.export(track, fmt)
+    assert r.get_data(as_text=True) == subtitles.export(track, fmt, rec)
     assert f'filename="{rec.id}.fa.asr.{fmt}"' in r.headers["Content-Disposition"]
     assert FA_LINES[2].split()[0] in r.get_data(as_text=True)
 

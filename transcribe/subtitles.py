@@ -4,19 +4,26 @@ WebVTT and SRT go through webvtt-py. Right-to-left cues start with U+200F RIGHT-
 a browser lays out each cue as a bidi paragraph whose direction comes from its first strong
 character, so a Persian cue that starts with a digit or a Latin name would otherwise be drawn
 left to right.
+
+An export travels alone, so it says what it is: plain text starts with a header (recording
+title, id and SHA-256, track and kind) and gives each line its times; a machine track's export
+in every format says it is machine output not to be quoted unchecked (a NOTE in WebVTT, a first
+cue in SRT, which has no comments, and a header line in text). Importing such a file back
+skips what the export added.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from .errors import FormatError
-from .transcript import Provenance, Segment, Track, segment_id, track_to_dict
+from .transcript import Provenance, Recording, Segment, Track, segment_id, track_to_dict
 
 RLM = "\u200f"
 RTL_LANGUAGES = {"fa", "ar", "he", "ur", "ps", "ckb", "yi"}
@@ -37,13 +44,27 @@ def is_rtl(language: str) -> bool:
 # --- export -------------------------------------------------------------------------------------
 
 
-def export(track: Track, fmt: str) -> str:
+# An SRT reader shows this cue over the first seconds; the file says it to anyone quoting it.
+MACHINE_CUE_S = 4.0
+TEXT_HEADER = "# Navar transcript:"
+_TEXT_TIMES = re.compile(r"^\[(?:\d+:\d\d:\d\d\.\d{3}-\d+:\d\d:\d\d\.\d{3}|untimed)\] ")
+
+
+_WARNING_END = "do not quote it without checking against the audio"
+
+
+def machine_warning(track: Track) -> str:
+    return f"{track.label} ({track.id}): machine output, not checked by a person; {_WARNING_END}"
+
+
+def export(track: Track, fmt: str, recording: Recording | None = None) -> str:
+    """``track`` as ``fmt``; with its ``recording``, text and WebVTT also name the recording."""
     if fmt == "vtt":
-        return to_vtt(track)
+        return to_vtt(track, recording)
     if fmt == "srt":
         return to_srt(track)
     if fmt == "txt":
-        return to_text(track)
+        return to_text(track, recording)
     if fmt == "json":
         return json.dumps(track_to_dict(track), ensure_ascii=False, indent=1) + "\n"
     raise FormatError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
@@ -57,7 +78,7 @@ def _captions(track: Track, escape: bool) -> webvtt.WebVTT:
             continue
         text = " ".join(seg.text.split())
         if escape:  # cue text is markup in WebVTT; transcript text is data
-            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            text = _escape(text)
         if rtl:
             text = RLM + text
         vtt.captions.append(
@@ -71,23 +92,59 @@ def _captions(track: Track, escape: bool) -> webvtt.WebVTT:
     return vtt
 
 
-def to_vtt(track: Track) -> str:
+def header(track: Track, recording: Recording | None = None) -> list[str]:
+    """What an export says about itself: the recording, the track, and for machine output a
+    warning."""
+    lines = [f"{track.id} ({track.label})"]
+    if recording is not None:
+        lines += [f"Recording: {recording.title}",
+                  f"Recording id {recording.id}, SHA-256 {recording.sha256}"]  # fmt: skip
+    else:
+        lines.append(f"Recording id {track.recording_id}")
+    if track.is_machine:
+        lines.append("WARNING: " + machine_warning(track))
+    return lines
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_vtt(track: Track, recording: Recording | None = None) -> str:
     vtt = _captions(track, escape=True)
     if track.is_machine:
-        vtt.header_comments.append(f"{track.label} ({track.id}); check against the audio")
+        vtt.header_comments.append(machine_warning(track))
+    if recording is not None:
+        title = _escape(recording.title)  # also keeps "-->" from ending the NOTE
+        vtt.header_comments.append(f"{title}; recording id {recording.id}, SHA-256 "
+                                   f"{recording.sha256}")  # fmt: skip
     buf = io.StringIO()
     vtt.write(buf, format="vtt")
     return buf.getvalue()
 
 
 def to_srt(track: Track) -> str:
+    captions = _captions(track, escape=False)
+    if track.is_machine:  # SRT has no comments: the warning is the first cue
+        warning = webvtt.Caption(start=timestamp(0), end=timestamp(MACHINE_CUE_S),
+                                 text=f"[{machine_warning(track)}]")  # fmt: skip
+        captions.captions.insert(0, warning)
     buf = io.StringIO()
-    _captions(track, escape=False).write(buf, format="srt")
+    captions.write(buf, format="srt")
     return buf.getvalue()
 
 
-def to_text(track: Track) -> str:
-    return "".join(f"{' '.join(s.text.split())}\n" for s in track.segments if s.text.strip())
+def to_text(track: Track, recording: Recording | None = None) -> str:
+    """A header (``# `` lines), a blank line, then each line with its times."""
+    lines = [TEXT_HEADER + " " + header(track, recording)[0]]
+    lines += [f"# {x}" for x in header(track, recording)[1:]]
+    lines.append("")
+    for s in track.segments:
+        if not s.text.strip():
+            continue
+        when = f"{timestamp(s.start)}-{timestamp(s.end)}" if s.timed else "untimed"
+        lines.append(f"[{when}] {' '.join(s.text.split())}")
+    return "\n".join(lines) + "\n"
 
 
 def timestamp(seconds: float) -> str:
@@ -146,7 +203,13 @@ def read_track(
 
 
 def parse_text(raw: str) -> list[Segment]:
+    """One untimed segment per non-blank line; a Navar text export's header and times are
+    dropped (``navar align`` puts the text in time again)."""
     lines = [" ".join(line.replace(RLM, "").split()) for line in raw.splitlines()]
+    if lines and lines[0].startswith(TEXT_HEADER):
+        while lines and lines[0].startswith("#"):
+            lines.pop(0)
+        lines = [_TEXT_TIMES.sub("", line) for line in lines]
     lines = [line for line in lines if line]
     return [Segment(id=segment_id(i), start=None, end=None, text=t) for i, t in enumerate(lines)]
 
@@ -159,6 +222,8 @@ def parse_captions(raw: str, fmt: str, path: Path | str = "<text>") -> list[Segm
     segments = []
     for cap in vtt.captions:
         text = " ".join(cap.text.replace(RLM, "").split())
+        if text.startswith("[") and text.endswith(_WARNING_END + "]"):
+            continue  # the machine-output warning to_srt adds
         text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
         if text:
             segments.append(

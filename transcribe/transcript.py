@@ -17,6 +17,7 @@ SCHEMA_VERSION = 1
 SCHEMA_ID = f"https://navar.invalid/schema/transcript/{SCHEMA_VERSION}"
 
 TRACK_KINDS = ("asr", "mt", "reference", "reference-translation")
+MACHINE_KINDS = ("asr", "mt")  # not checked by a person: not to be quoted unchecked
 KIND_LABELS = {
     "asr": "machine transcription",
     "mt": "machine translation",
@@ -86,7 +87,7 @@ class Track:
 
     @property
     def is_machine(self) -> bool:
-        return self.kind in ("asr", "mt")
+        return self.kind in MACHINE_KINDS
 
     @property
     def text(self) -> str:

@@ -10,7 +10,7 @@ from werkzeug.exceptions import NotImplemented as NotAvailable
 
 from transcribe.errors import NavarError
 
-from . import search_hits, spans
+from . import citing, search_hits, spans
 from .library import Library, recording_summary
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -99,14 +99,7 @@ def cite(rec_id: str):
     lib = library()
     rec = lib.recording(rec_id)
     start, end = spans.span(request.args, rec.duration)
-    try:
-        from align import citation
-    except ImportError as exc:
-        raise NotAvailable("Citations are not available in this installation.") from exc
-    try:
-        cited = citation.cite_span(lib.archive, rec.id, start, end)
-    except NavarError as exc:
-        raise BadRequest(str(exc)) from exc
+    cited = citing.citation(lib.archive, rec.id, request.args, start, end)
     return jsonify({**cited.to_dict(), "text": cited.text})
 
 

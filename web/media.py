@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response, current_app, request, send_file
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.exceptions import NotImplemented as NotAvailable
 
 from transcribe import subtitles
-from transcribe.errors import NavarError
 
-from . import clips, spans
+from . import citing, clips, spans
 from .library import Library
 
 bp = Blueprint("media", __name__)
@@ -39,7 +37,7 @@ def track_file(rec_id: str, name: str):
         raise NotFound(f"No such download; use .{', .'.join(subtitles.EXPORT_FORMATS)}.")
     lib = library()
     track = lib.track(rec_id, track_id)
-    body = subtitles.export(track, fmt)
+    body = subtitles.export(track, fmt, lib.recording(rec_id))
     response = Response(body, content_type=subtitles.MEDIA_TYPES[fmt])
     if request.args.get("download"):
         filename = f"{track.recording_id}.{track.id}.{fmt}"
@@ -51,26 +49,30 @@ def track_file(rec_id: str, name: str):
 def clip(rec_id: str):
     lib = library()
     rec = lib.recording(rec_id)
-    start, end = spans.span(request.args, rec.duration, current_app.config["MAX_CLIP_SECONDS"])
-    data = clips.cut_mp3(lib.media_path(rec), start, end, _citation_tags(lib, rec.id, start, end))
+    longest = current_app.config["MAX_CLIP_SECONDS"]
+    start, end = spans.span(request.args, rec.duration, longest)
+    tags: dict[str, str] = {}
+    try:
+        from align.clip import clip_tags
+
+        cited = citing.citation(lib.archive, rec.id, request.args, start, end)
+    except (ImportError, NotAvailable):
+        cited = None
+    except BadRequest:
+        if request.args.get("quote"):
+            raise  # the quote is not there: no clip rather than the wrong audio
+        cited = None  # the span itself is fine: cut it without a citation inside
+    if cited is not None:
+        # The audio whose pairing with the text is known (a quote in a translation timed by
+        # sentence: the whole sentence).
+        start, end = cited.start, cited.end
+        if end - start > longest:
+            raise BadRequest(f"a clip can be at most {longest:.0f} seconds long.")
+        tags = clip_tags(cited, start)
+    data = clips.cut_mp3(lib.media_path(rec), start, end, tags)
     name = f"{rec.id}_{start:.2f}-{end:.2f}.mp3"
     return Response(
         data,
         content_type="audio/mpeg",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-def _citation_tags(lib: Library, rec_id: str, start: float, end: float) -> dict[str, str]:
-    """Title and citation JSON for the clip's tags, as align.clip writes them."""
-    try:
-        from align.citation import cite_span
-
-        cited = cite_span(lib.archive, rec_id, start, end)
-    except (ImportError, NavarError):
-        return {}
-    data = cited.to_dict() | {"clip_offset": round(start, 3)}
-    return {
-        "title": f"{cited.title} [{cited.start_time}–{cited.end_time}]",
-        "comment": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
-    }

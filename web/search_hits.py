@@ -11,6 +11,7 @@ import logging
 
 from transcribe.archive import Archive
 from transcribe.errors import NavarError
+from transcribe.transcript import MACHINE_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -31,4 +32,5 @@ def run(
     except NavarError as exc:
         log.warning("search failed: %s", exc)
         return [], str(exc)
-    return [h.to_dict() for h in hits], None
+    # A hit in machine output is marked so wherever it is shown.
+    return [h.to_dict() | {"machine": h.kind in MACHINE_KINDS} for h in hits], None

@@ -49,6 +49,8 @@ def find(ctx, recording, quote, language, limit, model, no_verify, as_json):
         for m in matches:
             span = f"{citations.timestamp(m.start)}–{citations.timestamp(m.end)}"
             click.echo(f"{span}  score {m.score:.2f}  {m.track}  {m.text}")
+            if m.details.get("timed_by") == "segments":
+                click.echo("    (the span of the whole sentence: this track has no word times)")
             if m.source_text:
                 click.echo(f"    {m.source_track}: {m.source_text}")
     if not matches:
@@ -100,6 +102,9 @@ def align(ctx, recording, reference, translation, language, model):
 @click.option("--end", type=float, help="... and end (s).")
 @click.option("--language", type=_LANG, help="The quote's language (default: guessed).")
 @click.option("--model", default=None, help="Speech model for finding the quote.")
+@click.option("--track", "track_id", default=None,
+              help="Cite QUOTE as this track writes it (e.g. en.reference-translation) instead "
+              "of searching for it; with --start/--end, only there.")  # fmt: skip
 @click.option(
     "--clip",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -110,18 +115,28 @@ def align(ctx, recording, reference, translation, language, model):
               help="Write the citation JSON to this file.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the citation as JSON.")
 @click.pass_context
-def cite(ctx, recording, quote, start, end, language, model, clip, context, out, as_json):
+def cite(ctx, recording, quote, start, end, language, model, track_id, clip, context, out,
+         as_json):  # fmt: skip
     """Cite QUOTE (or --start/--end): title, SHA-256, times, words, permalink.
+
+    Texts are paired only where the pairing is known: words with their own aligned times, or
+    whole sentences (a translation timed by sentence is cited by whole sentence, with that
+    sentence's span, and says so).
 
     \b
       navar cite 3f9a2c "بزرگترین جنایت" --clip crime.mp3 --out crime.json
+      navar cite 3f9a2c "greatest crime" --track en.reference-translation
       navar cite 3f9a2c --start 61.2 --end 64.9 --json
     """
     archive = archive_of(ctx)
     rec_id = archive.resolve_id(recording)
-    if start is not None or end is not None:
-        if start is None or end is None:
-            raise click.UsageError("give both --start and --end")
+    if (start is None) != (end is None):
+        raise click.UsageError("give both --start and --end")
+    if track_id:
+        if not quote:
+            raise click.UsageError("--track needs the QUOTE to cite")
+        cit = citations.cite_text(archive, rec_id, track_id, quote, start, end)
+    elif start is not None:
         cit = citations.cite_span(archive, rec_id, start, end)
     elif quote:
         cit = citations.cite_quote(archive, rec_id, quote, language=language, model=model)

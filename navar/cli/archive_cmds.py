@@ -120,7 +120,8 @@ def _track_summary(t) -> dict:
 def export_(ctx, recording_id, track_id, fmt, output):
     """Export a track as WebVTT, SRT, plain text or JSON."""
     archive = archive_of(ctx)
-    text = subtitles.export(archive.track(archive.resolve_id(recording_id), track_id), fmt)
+    rec = archive.recording(archive.resolve_id(recording_id))
+    text = subtitles.export(archive.track(rec.id, track_id), fmt, rec)
     if output:
         write_text(output, text)
         click.echo(f"wrote {output}", err=True)

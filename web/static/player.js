@@ -523,58 +523,127 @@
   }
   window.addEventListener("hashchange", openPermalink);
 
-  function wordsIn(start, end) {
-    const out = [];
-    for (const col of state.columns) {
-      const items = col.words.length ? col.words : col.segs;
-      const part = items.filter((it) => it.s >= start - 0.05 && it.e <= end + 0.05);
-      if (part.length) out.push(part.map((it) => it.el.textContent).join(" "));
-    }
-    return out;
+  // Citations pair text only where the pairing is known (align.pairing decides, on the
+  // server): words with their own times are cited by their span; text timed only by whole
+  // segments (a human translation aligned sentence by sentence) is cited as quoted inside its
+  // segment(s), over their span, and the citation says so. Nothing is sliced by proportion.
+  // A request is {start, end, text, language} for timed words, or {start, end, quote, track}
+  // for a quote in a track, where start-end is where to look for it.
+
+  function columnTrack(k) {
+    return [state.primary, state.secondary][k] || null;
   }
 
-  async function showCitation(start, end, quoteText) {
+  function citationParams(req) {
+    const p = new URLSearchParams({ start: num(req.start), end: num(req.end) });
+    if (req.quote) {
+      p.set("quote", req.quote);
+      p.set("track", req.track);
+    }
+    const shown = [state.primary, state.secondary].filter(Boolean).map((t) => t.id);
+    if (shown.length) p.set("tracks", shown.join(","));
+    return p.toString();
+  }
+
+  // Shows the citation the server makes for ``req``; returns its span, or null when there is
+  // nothing to cite (the reason is said).
+  async function showCitation(req) {
+    let c = null;
+    try {
+      const r = await fetch(`/api/recordings/${rec.id}/cite?${citationParams(req)}`);
+      const body = await r.json().catch(() => ({}));
+      if (r.ok) c = body;
+      else if (r.status === 400) {
+        say(`Nothing to cite: ${body.error || "the server refused the request"}`);
+        return null;
+      }
+    } catch (err) {
+      /* the citation made here below still holds */
+    }
+    // Without the server's citation (no align in this installation, or offline), the text
+    // shown is what was selected, over the span it is known to occupy.
+    const start = c ? c.start : req.start;
+    const end = c ? c.end : req.end;
     state.quote = { start, end };
     markQuote();
     const link = `${location.origin}/r/${rec.id}#t=${num(start)},${num(end)}`;
-    let text = quoteText || wordsIn(start, end)[0] || "";
-    let citation = `"${text}" (${rec.title}, ${clock(start)}–${clock(end)}; SHA-256 ${rec.sha256}) ${link}`;
-    try {
-      const r = await fetch(`/api/recordings/${rec.id}/cite?start=${num(start)}&end=${num(end)}`);
-      if (r.ok) {
-        const c = await r.json();
-        if (c.text) citation = c.text.replace(c.permalink, `${location.origin}${c.permalink}`);
-        if (!quoteText && c.texts && c.texts.length) text = c.texts[0].text;
-      }
-    } catch (err) {
-      /* the local citation above still holds */
+    let text = req.quote || req.text || "";
+    let citation;
+    if (c) {
+      const own = (c.texts || []).find((t) => t.language === req.language);
+      if (own || (c.texts && c.texts.length)) text = (own || c.texts[0]).text;
+      citation = c.text.replace(c.permalink, `${location.origin}${c.permalink}`);
+    } else {
+      const where = req.quote
+        ? `in the sentence ${clock(start)}–${clock(end)}, whose words have no times of their own`
+        : `${clock(start)}–${clock(end)}`;
+      citation = `"${text}" (${rec.title}, ${where}; SHA-256 ${rec.sha256}) ${link}`;
     }
+    const clipReq = { start, end, quote: req.quote, track: req.track };
     document.getElementById("citation-quote").textContent = text;
     document.getElementById("citation-link").value = link;
     document.getElementById("citation-text").value = citation;
-    document.getElementById("citation-clip").href =
-      `/r/${rec.id}/clip.mp3?start=${num(start)}&end=${num(end)}`;
+    const clip = `/r/${rec.id}/clip.mp3?${citationParams(clipReq)}`;
+    document.getElementById("citation-clip").href = clip;
     document.getElementById("citation").hidden = false;
     history.replaceState(null, "", `#t=${num(start)},${num(end)}`);
+    return { start, end };
   }
 
-  // Selecting words in the transcript cites exactly the words selected.
-  transcriptEl.addEventListener("mouseup", () => {
-    const sel = window.getSelection();
-    if (!sel || sel.isCollapsed || !sel.rangeCount) return;
-    const range = sel.getRangeAt(0);
+  // The part of a segment's text inside the selection.
+  function selectedPart(node, range) {
+    const part = document.createRange();
+    part.selectNodeContents(node);
+    if (node.contains(range.startContainer)) part.setStart(range.startContainer, range.startOffset);
+    if (node.contains(range.endContainer)) part.setEnd(range.endContainer, range.endOffset);
+    return part.toString();
+  }
+
+  // What a selection cites: the timed words it touches (in any column), else the selected text
+  // of segments timed only as a whole, as a quote in their track.
+  function selectionRequest(range) {
     let start = Infinity;
     let end = -Infinity;
-    for (const col of state.columns) {
-      for (const it of col.words.length ? col.words : col.segs) {
-        if (range.intersectsNode(it.el)) {
-          start = Math.min(start, it.s);
-          end = Math.max(end, it.e);
-        }
+    let text = "";
+    let language = null;
+    state.columns.forEach((col, k) => {
+      const words = col.words.filter((w) => range.intersectsNode(w.el));
+      if (!words.length) return;
+      start = Math.min(start, ...words.map((w) => w.s));
+      end = Math.max(end, ...words.map((w) => w.e));
+      if (!text) {
+        text = words.map((w) => w.el.textContent).join(" ");
+        language = columnTrack(k) && columnTrack(k).language;
       }
+    });
+    if (isFinite(start) && end > start) return { start, end, text, language };
+    for (let k = 0; k < state.columns.length; k++) {
+      const track = columnTrack(k);
+      if (!track) continue;
+      const parts = [];
+      let s = Infinity;
+      let e = -Infinity;
+      for (const seg of state.columns[k].segs) {
+        if (seg.el.querySelector(".w") || !range.intersectsNode(seg.el)) continue;
+        const part = selectedPart(seg.el, range).trim();
+        if (!part) continue;
+        parts.push(part);
+        s = Math.min(s, seg.s);
+        e = Math.max(e, seg.e);
+      }
+      if (parts.length) return { start: s, end: e, quote: parts.join(" "), track: track.id };
     }
-    if (isFinite(start) && end > start) showCitation(start, end, sel.toString().trim());
-  });
+    return null;
+  }
+
+  // Selecting text in the transcript cites what was selected.
+  function citeSelection() {
+    const sel = window.getSelection();
+    if (!sel || sel.isCollapsed || !sel.rangeCount) return;
+    const req = selectionRequest(sel.getRangeAt(0));
+    if (req) showCitation(req);
+  }
+  transcriptEl.addEventListener("mouseup", citeSelection);
 
   document.getElementById("citation-copy").addEventListener("click", async () => {
     const text = document.getElementById("citation-text");
@@ -593,32 +662,48 @@
 
   // The quote box: find the words in the loaded transcript (normalised, ignoring spaces); if
   // they are not there, ask the server to find them in the audio.
-  function locateInColumn(col, query) {
+  function locateIn(items, query) {
     const target = NavarText.compact(query);
-    if (!target || !col.words.length) return null;
+    if (!target || !items.length) return null;
     let joined = "";
     const owner = [];
-    col.words.forEach((w, i) => {
-      const c = NavarText.compact(w.el.textContent);
+    items.forEach((it, i) => {
+      const c = NavarText.compact(it.el.textContent);
       joined += c;
       for (let k = 0; k < c.length; k++) owner.push(i);
     });
     const at = joined.indexOf(target);
     if (at < 0) return null;
-    const a = col.words[owner[at]];
-    const b = col.words[owner[at + target.length - 1]];
-    return { start: a.s, end: b.e };
+    return [items[owner[at]], items[owner[at + target.length - 1]]];
+  }
+
+  // A citation request for the quote in column k: its timed words, or the segments (timed only
+  // as a whole) it is in.
+  function locateInColumn(k, query) {
+    const col = state.columns[k];
+    const words = locateIn(col.words, query);
+    const track = columnTrack(k);
+    const language = track && track.language;
+    if (words) return { start: words[0].s, end: words[1].e, text: query, language };
+    const wholeSegs = col.segs.filter((seg) => !seg.el.querySelector(".w"));
+    const segs = track && locateIn(wholeSegs, query);
+    if (segs) return { start: segs[0].s, end: segs[1].e, quote: query, track: track.id };
+    return null;
+  }
+
+  async function citeAndSeek(req) {
+    const span = await showCitation(req);
+    if (span) seek(span.start, false);
   }
 
   document.getElementById("quote-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const query = document.getElementById("quote").value.trim();
     if (!query) return;
-    for (const col of state.columns) {
-      const span = locateInColumn(col, query);
-      if (span) {
-        seek(span.start, false);
-        showCitation(span.start, span.end);
+    for (let k = 0; k < state.columns.length; k++) {
+      const req = locateInColumn(k, query);
+      if (req) {
+        await citeAndSeek(req);
         return;
       }
     }
@@ -633,8 +718,13 @@
         return;
       }
       say("");
-      seek(best.start, false);
-      showCitation(best.start, best.end, best.text);
+      // Found in the audio: cite where it is heard. Found in a translation: cite it as that
+      // track writes it (the server gives its words' times, or its whole sentence's).
+      const req =
+        best.language === rec.language
+          ? { start: best.start, end: best.end, text: best.text, language: best.language }
+          : { start: best.start, end: best.end, quote: best.text, track: best.track };
+      await citeAndSeek(req);
     } catch (err) {
       say(`The quote was not found (${err.message}).`);
     }
