@@ -38,11 +38,13 @@ def track_file(rec_id: str, name: str):
     if fmt not in subtitles.EXPORT_FORMATS:
         raise NotFound(f"No such download; use .{', .'.join(subtitles.EXPORT_FORMATS)}.")
     lib = library()
-    track = lib.track(rec_id, track_id)
+    rec = lib.recording(rec_id)
+    track = lib.track(rec.id, track_id)  # refuses any id the archive's patterns do not match
     body = subtitles.export(track, fmt)
     response = Response(body, content_type=subtitles.MEDIA_TYPES[fmt])
     if request.args.get("download"):
-        filename = f"{track.recording_id}.{track.id}.{fmt}"
+        # Built from the validated ids of the URL, never from text inside the files.
+        filename = f"{rec.id}.{track_id}.{fmt}"
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -51,7 +53,10 @@ def track_file(rec_id: str, name: str):
 def clip(rec_id: str):
     lib = library()
     rec = lib.recording(rec_id)
-    start, end = spans.span(request.args, rec.duration, current_app.config["MAX_CLIP_SECONDS"])
+    config = current_app.config
+    start, end = spans.span(
+        request.args, rec.duration, config["MAX_CLIP_SECONDS"], config["MIN_CLIP_SECONDS"]
+    )
     data = clips.cut_mp3(lib.media_path(rec), start, end, _citation_tags(lib, rec.id, start, end))
     name = f"{rec.id}_{start:.2f}-{end:.2f}.mp3"
     return Response(
