@@ -23,8 +23,11 @@ from . import archive_of
                    "also allows its subdomains). Requests for any other Host get 400. Default: "
                    "the --host address, localhost and 127.0.0.1, and this machine's name and "
                    "addresses when listening on all of them.")  # fmt: skip
+@click.option("--find-time-limit", default=120.0, show_default=True, metavar="SECONDS",
+              type=click.FloatRange(1, 3600),
+              help="Stop a quote search in the audio after this long.")  # fmt: skip
 @click.pass_context
-def serve(ctx, host, port, threads, trusted_hosts):
+def serve(ctx, host, port, threads, trusted_hosts, find_time_limit):
     """Serve the player for this archive (read-only) until Ctrl-C."""
     from waitress.server import create_server
 
@@ -32,7 +35,10 @@ def serve(ctx, host, port, threads, trusted_hosts):
 
     archive = archive_of(ctx)
     hosts = default_trusted_hosts(host) + [h.strip() for h in trusted_hosts if h.strip()]
-    app = create_app(archive.root, {"TRUSTED_HOSTS": list(dict.fromkeys(hosts))})
+    app = create_app(
+        archive.root,
+        {"TRUSTED_HOSTS": list(dict.fromkeys(hosts)), "FIND_TIME_LIMIT": find_time_limit},
+    )
     # Waitress warns at every queued request under load; a queue is normal, not a problem.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
