@@ -365,7 +365,7 @@ def test_a_find_stops_when_its_client_has_gone(guarded):
 
     def client_gone():
         asked.append(1)
-        return len(asked) > 2  # gone after two model steps
+        return len(asked) > 1  # gone after the first model step (there are always more)
 
     r = g.get(
         f"/api/recordings/{rec.id}/find",
@@ -373,7 +373,7 @@ def test_a_find_stops_when_its_client_has_gone(guarded):
         environ_overrides={"waitress.client_disconnected": client_gone},
     )
     assert r.status_code == 503 and "client went away" in r.get_json()["error"]
-    assert len(asked) == 3  # asked between steps, and stopped at the first "gone"
+    assert len(asked) == 2  # asked between steps, and stopped at the first "gone"
     assert api._find_slot.acquire(blocking=False)  # the slot is free again
     api._find_slot.release()
 
