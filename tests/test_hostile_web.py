@@ -569,6 +569,10 @@ def test_a_recording_json_claiming_another_files_sha256_cannot_poison_the_peaks_
     # A fresh server (no memory cache) reads the right waveform back from the shared folder.
     again = Guarded(create_app(root, {"PEAKS_CACHE_DIR": cache}), root, tmp_path)
     assert again.get(f"/api/recordings/{rec.id}/peaks").get_json() == honest
+    # What names the recording by its SHA-256 refuses audio that does not have it.
+    for url in (f"/r/{lying.id}/clip.mp3?start=0&end=1", f"/api/recordings/{lying.id}/cite?t=0,1"):
+        r = liar_g.get(url)
+        assert r.status_code == 409 and "does not match the SHA-256" in _words(r), url
 
 
 # --- a sweep of odd requests: nothing breaks, nothing changes -----------------------------------

@@ -112,6 +112,7 @@ def search():
 def cite(rec_id: str):
     lib = library()
     rec = lib.recording(rec_id)
+    lib.cited_media_path(rec)  # a citation names the SHA-256: only of the bytes in the archive
     start, end = spans.span(request.args, rec.duration)
     try:
         from align import citation

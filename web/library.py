@@ -24,7 +24,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import Conflict, NotFound
 
 from transcribe.archive import Archive, sha256_of, valid_recording_id, valid_track_id
 from transcribe.errors import ArchiveError, NavarError
@@ -372,6 +372,19 @@ class Library:
             log.warning("recording %s: its audio file does not match the SHA-256 in its "
                         "recording.json (navar verify says more)", rec.id)  # fmt: skip
         return self.peaks.get(sha, path, rec.duration)
+
+    def cited_media_path(self, rec: Recording) -> Path:
+        """The media path, for what names the recording by its SHA-256 (clips, citations):
+        409 when the file's bytes are not the ones recording.json names."""
+        path = self.media_path(rec)
+        if self.media_sha256(path) != rec.sha256:
+            log.warning("recording %s: its audio file does not match the SHA-256 in its "
+                        "recording.json; refusing to cite it", rec.id)  # fmt: skip
+            raise Conflict(
+                f"The audio file of recording {rec.id} does not match the SHA-256 its "
+                "recording.json names, so it cannot be cited; run `navar verify` on it."
+            )
+        return path
 
     # --- tracks -------------------------------------------------------------------------------
 

@@ -57,7 +57,8 @@ def clip(rec_id: str):
     start, end = spans.span(
         request.args, rec.duration, config["MAX_CLIP_SECONDS"], config["MIN_CLIP_SECONDS"]
     )
-    data = clips.cut_mp3(lib.media_path(rec), start, end, _citation_tags(lib, rec.id, start, end))
+    media = lib.cited_media_path(rec)  # the clip's tags name the recording's SHA-256
+    data = clips.cut_mp3(media, start, end, _citation_tags(lib, rec.id, start, end))
     name = f"{rec.id}_{start:.2f}-{end:.2f}.mp3"
     return Response(
         data,
