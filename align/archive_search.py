@@ -207,7 +207,7 @@ def _index_recording(db: sqlite3.Connection, archive: Archive, rec_id: str, sig:
     try:
         rec = archive.recording(rec_id)
         tracks = archive.tracks(rec_id)
-    except (NavarError, ValueError, KeyError) as exc:
+    except (NavarError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         # A file being replaced or unreadable: index what can be read, retry on the next refresh.
         log.warning("search index: skipping %s (%s)", rec_id, exc)
         db.execute("DELETE FROM indexed WHERE recording_id = ?", (rec_id,))

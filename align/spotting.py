@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import stopping
+
 WINDOW_S = 30.0  # Whisper's fixed input length
 SAMPLE_RATE = 16000
 FRAMES_PER_S = 100  # mel frames
@@ -69,6 +71,7 @@ class Spotter:
         return round(max(0.0, min(start, latest)), 2)
 
     def encode(self, start: float, reverse: bool = False):
+        stopping.check()  # each window is a model step: the caller may have given up
         key = (int(round(start * 1000)), reverse)
         if key not in self._encoded:
             from faster_whisper.audio import pad_or_trim

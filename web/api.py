@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest, ServiceUnavailable
@@ -13,6 +15,7 @@ from transcribe.errors import NavarError
 from . import citing, search_hits, spans
 from .library import Library, recording_summary
 
+log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 MAX_QUERY = 500
@@ -26,14 +29,16 @@ def library() -> Library:
 @bp.get("/recordings")
 def recordings():
     lib = library()
-    return jsonify([recording_summary(r, lib.summaries(r.id)) for r in lib.recordings()])
+    return jsonify(
+        [recording_summary(r, *lib.summaries_and_unreadable(r.id)) for r in lib.recordings()]
+    )
 
 
 @bp.get("/recordings/<rec_id>")
 def recording(rec_id: str):
     lib = library()
     rec = lib.recording(rec_id)
-    return jsonify(recording_summary(rec, lib.summaries(rec.id)))
+    return jsonify(recording_summary(rec, *lib.summaries_and_unreadable(rec.id)))
 
 
 @bp.get("/recordings/<rec_id>/tracks/<track_id>")
@@ -50,9 +55,7 @@ def track(rec_id: str, track_id: str):
 @bp.get("/recordings/<rec_id>/peaks")
 def peaks(rec_id: str):
     lib = library()
-    rec = lib.recording(rec_id)
-    result = lib.peaks.get(rec.sha256, lib.media_path(rec), rec.duration)
-    return jsonify(result.to_dict())
+    return jsonify(lib.peaks_of(lib.recording(rec_id)).to_dict())
 
 
 @bp.get("/recordings/<rec_id>/find")
@@ -60,9 +63,10 @@ def find(rec_id: str):
     """The same matches as ``navar find --json``: the quote located in the audio."""
     lib = library()
     rec = lib.recording(rec_id)
+    lib.media_path(rec)  # the audio must pass the same check as /media before any work
     query = _query()
     try:
-        from align import quotes
+        from align import quotes, stopping
     except ImportError as exc:
         raise NotAvailable("Quote search is not available in this installation.") from exc
     limit = _int_arg("limit", 5, 1, 50)
@@ -70,11 +74,21 @@ def find(rec_id: str):
     # the server's threads stay free for listeners.
     if not _find_slot.acquire(blocking=False):
         raise ServiceUnavailable("Another quote search is running; try again in a moment.")
+    limit_s = current_app.config["FIND_TIME_LIMIT"]
+    should_stop = _stop_check(limit_s)
     try:
-        matches = quotes.find_quotes(
-            lib.archive, rec.id, query, language=request.args.get("lang") or None, limit=limit,
-            model=current_app.config.get("SPEECH_MODEL"),
-        )  # fmt: skip
+        with stopping.stop_when(should_stop):
+            matches = quotes.find_quotes(
+                lib.archive, rec.id, query, language=request.args.get("lang") or None,
+                limit=limit, model=current_app.config.get("SPEECH_MODEL"),
+            )  # fmt: skip
+    except stopping.SearchStopped as exc:
+        why = should_stop.why or "stopped"
+        log.info("quote search in %s stopped: %s", rec.id, why)
+        raise ServiceUnavailable(
+            f"The search was stopped ({why}); try a shorter quote, or `navar find` on the "
+            "command line."
+        ) from exc
     except NavarError as exc:  # e.g. no timed track in that language: the request can't be met
         raise BadRequest(str(exc)) from exc
     finally:
@@ -98,13 +112,36 @@ def search():
 def cite(rec_id: str):
     lib = library()
     rec = lib.recording(rec_id)
+    lib.cited_media_path(rec)  # a citation names the SHA-256: only of the bytes in the archive
     start, end = spans.span(request.args, rec.duration)
     cited = citing.citation(lib.archive, rec.id, request.args, start, end)
     return jsonify({**cited.to_dict(), "text": cited.text})
 
 
+class _StopCheck:
+    """True once the client has gone (waitress tells, with channel_request_lookahead) or the
+    search has run for ``limit_s`` seconds; ``why`` says which."""
+
+    def __init__(self, limit_s: float, client_gone):
+        self.deadline = time.monotonic() + limit_s
+        self.limit_s = limit_s
+        self.client_gone = client_gone
+        self.why: str | None = None
+
+    def __call__(self) -> bool:
+        if self.client_gone is not None and self.client_gone():
+            self.why = "the client went away"
+        elif time.monotonic() >= self.deadline:
+            self.why = f"it ran past the server's limit of {self.limit_s:g} s"
+        return self.why is not None
+
+
+def _stop_check(limit_s: float) -> _StopCheck:
+    return _StopCheck(limit_s, request.environ.get("waitress.client_disconnected"))
+
+
 def _query() -> str:
-    query = request.args.get("q", "").strip()
+    query = search_hits.clean_query(request.args.get("q", ""))
     if not query:
         raise BadRequest("Give the text to look for as q=...")
     if len(query) > MAX_QUERY:

@@ -3,6 +3,17 @@
 ``create_app(archive_root)`` wires the blueprints (pages, media and downloads, JSON API) to an
 ``Archive`` and a ``Library`` (cached reads of its tracks). Nothing here writes into the archive;
 the waveform cache lives outside it.
+
+Settings (``test_config`` or ``app.config``):
+
+- ``TRUSTED_HOSTS``: the host names requests may be addressed to (Flask's own setting; others
+  get 400, so a forged ``Host`` never reaches a redirect or a link). ``navar serve`` sets it
+  from ``--host`` and ``--trusted-host``; the default allows only this machine's loopback names.
+- ``MAX_CLIP_SECONDS`` / ``MIN_CLIP_SECONDS``: the longest and shortest clip /r/<id>/clip.mp3
+  cuts (a span shorter than a tenth of a second is not a quotation, and ffmpeg reads a length
+  that rounds to 0 as "no limit").
+- ``FIND_TIME_LIMIT``: seconds a quote search in the audio may run before it is stopped (a
+  40-minute tape takes under a minute; the search holds the server's only search slot).
 """
 
 from __future__ import annotations
@@ -13,11 +24,13 @@ from typing import Any
 
 from flask import Flask
 
-from transcribe.archive import Archive
-
 from . import api, compression, errors, media, pages
-from .library import Library
+from .library import Library, ServedArchive
 from .peaks import PeakCache
+
+# The names a browser on this machine uses. werkzeug compares host names without the port and
+# cannot match a bracketed IPv6 literal, so ::1 is reached as "localhost".
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 
 
 def default_cache_dir() -> Path:
@@ -30,6 +43,9 @@ def create_app(archive_root: Path | str, test_config: dict[str, Any] | None = No
     app.config.update(
         PEAKS_CACHE_DIR=None,  # None: the user's cache folder (never inside the archive)
         MAX_CLIP_SECONDS=600.0,
+        MIN_CLIP_SECONDS=0.1,
+        FIND_TIME_LIMIT=120.0,
+        TRUSTED_HOSTS=list(LOOPBACK_HOSTS),
         JSON_SORT_KEYS=False,
     )
     if test_config:
@@ -37,7 +53,7 @@ def create_app(archive_root: Path | str, test_config: dict[str, Any] | None = No
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    archive = Archive(archive_root)
+    archive = ServedArchive(archive_root)
     cache_dir = app.config["PEAKS_CACHE_DIR"] or default_cache_dir()
     app.extensions["navar"] = Library(archive, PeakCache(Path(cache_dir)))
 
@@ -53,8 +69,10 @@ def create_app(archive_root: Path | str, test_config: dict[str, Any] | None = No
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; media-src 'self'; "
-            "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'",
+            "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
+            "frame-ancestors 'none'",  # no page of the archive may be framed (clickjacking)
         )
+        response.headers.setdefault("X-Frame-Options", "DENY")  # the same, for old browsers
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response

@@ -16,6 +16,8 @@ from transcribe.errors import AudioError
 
 
 def cut_mp3(path: Path, start: float, end: float, tags: dict[str, str] | None = None) -> bytes:
+    if not end - start >= 0.001:  # ffmpeg reads "-t 0.000" as no limit: the whole rest
+        raise AudioError(f"a clip of {end - start:.4f} s cannot be cut")
     require_ffmpeg()
     cmd = ["ffmpeg", "-nostdin", "-v", "error", "-ss", f"{start:.3f}",
            "-t", f"{end - start:.3f}", "-i", str(path), "-map", "0:a:0", "-map_metadata", "-1",

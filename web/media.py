@@ -36,11 +36,13 @@ def track_file(rec_id: str, name: str):
     if fmt not in subtitles.EXPORT_FORMATS:
         raise NotFound(f"No such download; use .{', .'.join(subtitles.EXPORT_FORMATS)}.")
     lib = library()
-    track = lib.track(rec_id, track_id)
-    body = subtitles.export(track, fmt, lib.recording(rec_id))
+    rec = lib.recording(rec_id)
+    track = lib.track(rec.id, track_id)  # refuses any id the archive's patterns do not match
+    body = subtitles.export(track, fmt, rec)
     response = Response(body, content_type=subtitles.MEDIA_TYPES[fmt])
     if request.args.get("download"):
-        filename = f"{track.recording_id}.{track.id}.{fmt}"
+        # Built from the validated ids of the URL, never from text inside the files.
+        filename = f"{rec.id}.{track_id}.{fmt}"
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -49,8 +51,9 @@ def track_file(rec_id: str, name: str):
 def clip(rec_id: str):
     lib = library()
     rec = lib.recording(rec_id)
-    longest = current_app.config["MAX_CLIP_SECONDS"]
-    start, end = spans.span(request.args, rec.duration, longest)
+    config = current_app.config
+    longest = config["MAX_CLIP_SECONDS"]
+    start, end = spans.span(request.args, rec.duration, longest, config["MIN_CLIP_SECONDS"])
     tags: dict[str, str] = {}
     try:
         from align.clip import clip_tags
@@ -69,7 +72,8 @@ def clip(rec_id: str):
         if end - start > longest:
             raise BadRequest(f"a clip can be at most {longest:.0f} seconds long.")
         tags = clip_tags(cited, start)
-    data = clips.cut_mp3(lib.media_path(rec), start, end, tags)
+    media = lib.cited_media_path(rec)  # the clip's tags name the recording's SHA-256
+    data = clips.cut_mp3(media, start, end, tags)
     name = f"{rec.id}_{start:.2f}-{end:.2f}.mp3"
     return Response(
         data,

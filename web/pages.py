@@ -19,8 +19,9 @@ def library() -> Library:
 @bp.get("/")
 def index():
     lib = library()
-    recordings = [recording_summary(r, lib.summaries(r.id)) for r in lib.recordings()]
-    query = request.args.get("q", "").strip()
+    good, unreadable = lib.scan()
+    recordings = [recording_summary(r, *lib.summaries_and_unreadable(r.id)) for r in good]
+    query = search_hits.clean_query(request.args.get("q", ""))
     hits, search_error = [], None
     if query:
         hits, search_error = search_hits.run(lib.archive, query, request.args.get("lang"))
@@ -30,6 +31,7 @@ def index():
         query=query,
         hits=hits,
         search_error=search_error,
+        unreadable=unreadable,
         is_rtl=is_rtl,
     )
 
@@ -38,7 +40,7 @@ def index():
 def player(rec_id: str):
     lib = library()
     rec = lib.recording(rec_id)
-    summary = recording_summary(rec, lib.summaries(rec.id))
+    summary = recording_summary(rec, *lib.summaries_and_unreadable(rec.id))
     return render_template(
         "player.html", rec=summary, formats=EXPORT_FORMATS, is_rtl=is_rtl(rec.language)
     )

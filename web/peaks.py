@@ -2,8 +2,11 @@
 
 ffmpeg decodes the file once at a low sample rate (an envelope needs no more) and the maximum
 absolute amplitude of each bucket is kept as a byte (0..255). Results are cached in memory and
-in a cache folder outside the archive, keyed by the recording's SHA-256, so they are computed
-once per distinct audio file and never written into ``media/`` or ``transcripts/``.
+in a cache folder outside the archive (shared by every archive), keyed by the SHA-256 of the
+audio bytes as the caller measured them (``Library.media_sha256``), never the one a
+recording.json claims, so they are computed once per distinct audio file and a lying
+recording.json cannot put another file's waveform under a digest. Nothing is written into
+``media/`` or ``transcripts/``.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ log = logging.getLogger(__name__)
 ENVELOPE_RATE = 8000  # Hz: plenty for an amplitude envelope, half the work of 16 kHz
 MAX_PEAKS = 4000
 PEAKS_PER_SECOND = 50
-_VERSION = 1
+# 2: keyed by the measured SHA-256 (version 1 trusted recording.json; its files are ignored).
+_VERSION = 2
 _SHA_RE = re.compile(r"[0-9a-f]{64}")
 
 
@@ -80,26 +84,31 @@ class PeakCache:
         self._guard = threading.Lock()
 
     def get(self, sha256: str, path: Path, duration: float) -> Peaks:
-        if hit := self._memory.get(sha256):
+        """``sha256``: of the bytes at ``path``, measured by the caller."""
+        if (hit := self._memory.get(sha256)) and hit.duration == duration:
             return hit
         with self._guard:
             lock = self._locks.setdefault(sha256, threading.Lock())
         with lock:  # one computation per file even when many listeners arrive at once
-            if hit := self._memory.get(sha256):
+            if (hit := self._memory.get(sha256)) and hit.duration == duration:
                 return hit
-            peaks = self._load(sha256) or compute(path, duration)
+            loaded = self._load(sha256)
+            if loaded is not None and loaded.duration == duration:
+                peaks = loaded
+            else:  # buckets are laid out for the duration asked for
+                peaks = compute(path, duration)
+                self._store(sha256, peaks)
             self._memory[sha256] = peaks
-            self._store(sha256, peaks)
             return peaks
 
     def _file(self, sha256: str) -> Path | None:
-        # The name comes from recording.json: only a real digest may become a file name.
+        # Only a real digest may become a file name.
         return self.folder / f"{sha256}.json" if _SHA_RE.fullmatch(sha256) else None
 
     def _load(self, sha256: str) -> Peaks | None:
         if self._file(sha256) is None:
             return None
-        with contextlib.suppress(OSError, ValueError, TypeError):
+        with contextlib.suppress(OSError, ValueError, TypeError, AttributeError, RecursionError):
             data = json.loads(self._file(sha256).read_text())
             if data.get("version") == _VERSION:
                 return Peaks(**data)

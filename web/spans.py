@@ -17,8 +17,13 @@ def seconds(value: str | None, name: str) -> float:
     return x
 
 
-def span(args, duration: float, max_length: float | None = None) -> tuple[float, float]:
-    """(start, end) from ``start``/``end`` or ``t=start,end`` query arguments."""
+def span(
+    args, duration: float, max_length: float | None = None, min_length: float = 0.0
+) -> tuple[float, float]:
+    """(start, end) from ``start``/``end`` or ``t=start,end`` query arguments.
+
+    ``end`` is cut to the recording's end; the span must then be at least ``min_length``
+    and at most ``max_length`` seconds long."""
     if "t" in args:
         parts = args["t"].split(",")
         if len(parts) != 2:
@@ -31,6 +36,8 @@ def span(args, duration: float, max_length: float | None = None) -> tuple[float,
     if start >= duration:
         raise BadRequest(f"start is past the end of the recording ({duration:.1f} s).")
     end = min(end, duration)
+    if end - start < min_length:
+        raise BadRequest(f"a clip must be at least {min_length:g} seconds long.")
     if max_length is not None and end - start > max_length:
         raise BadRequest(f"a clip can be at most {max_length:.0f} seconds long.")
     return start, end
