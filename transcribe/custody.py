@@ -331,3 +331,17 @@ def verify(root: Path, log_path: Path, present: list[Path]) -> Check:
         if name not in states:
             out.unlogged.append(f"{name}: in the archive but never in the custody log")
     return out
+
+
+def citations(entries: list[dict]) -> list[dict]:
+    """The citations made of a recording, as stored in its "cited" entries (each once)."""
+    out, seen = [], set()
+    for e in entries:
+        cit = (e.get("details") or {}).get("citation") if e.get("event") == "cited" else None
+        if not isinstance(cit, dict) or "start" not in cit or "end" not in cit:
+            continue
+        key = (cit.get("start"), cit.get("end"), json.dumps(cit.get("texts"), sort_keys=True))
+        if key not in seen:
+            seen.add(key)
+            out.append(cit)
+    return out
