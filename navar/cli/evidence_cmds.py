@@ -133,6 +133,32 @@ def timestamp(ctx, recording, tsa, timeout, replies, tsa_cert):
         ctx.exit(3)  # not an error, but the timestamp is not there yet
 
 
+@click.command()
+@click.argument("recording")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="A new folder, or a file ending in .zip.")  # fmt: skip
+@click.option("--no-media", is_flag=True,
+              help="Leave the original out; only its SHA-256 and size go in.")  # fmt: skip
+@click.option("--base-url", default=None, metavar="URL",
+              help="Where the player is published, for the IIIF manifest's links.")  # fmt: skip
+@click.pass_context
+def bundle(ctx, recording, output, no_media, base_url):
+    """Package a recording as evidence: a BagIt bag with the original, every track (JSON and
+    WebVTT), citations, the custody log, timestamps, an IIIF manifest and a README.
+
+    \b
+      navar bundle 3f9a2c -o witness12.zip
+      navar verify witness12.zip
+    """
+    from navar import bundle as bundles
+
+    archive = archive_of(ctx)
+    rec_id = archive.resolve_id(recording)
+    out = bundles.build(archive, rec_id, output, media=not no_media,
+                        base_url=base_url or bundles.DEFAULT_BASE_URL)  # fmt: skip
+    click.echo(f"wrote {out}")
+
+
 def verify_target(ctx: click.Context, target: str) -> bool:
     """A bundle (a folder with bagit.txt, or a .zip) or a recording id in the archive."""
     path = Path(target)
@@ -174,4 +200,4 @@ def _report_custody(check: custody.Check, what: str) -> bool:
     return check.ok
 
 
-COMMANDS = [custody_, timestamp]
+COMMANDS = [custody_, timestamp, bundle]
