@@ -15,7 +15,7 @@ from align.translation import align_translation
 from transcribe import atomic
 
 from . import archive_of
-from .evidence_cmds import log_citation
+from .evidence_cmds import log_citation, report_clip_provenance, sign_clip_provenance
 
 _LANG = click.Choice(["fa", "en"])
 
@@ -132,10 +132,12 @@ def cite(ctx, recording, quote, start, end, language, model, clip, context, out,
     if out:
         atomic.write_text(out, cit.to_json())
         click.echo(f"wrote {out}", err=True)
+    signed = ()
     if clip:
         offset = write_clip(archive, cit, clip, context=context)
         click.echo(f"wrote {clip} (from {citations.timestamp(offset)} in the original)", err=True)
-    log_citation(archive, cit, out, clip)
+        signed = sign_clip_provenance(archive, clip, cit, offset)
+    log_citation(archive, cit, out, clip, signed)
 
 
 @click.command()
@@ -170,6 +172,7 @@ def verify(ctx, citation_file, audio_file):
     carried = clip_citation(audio_file)
     if carried and carried.get("sha256") == cit.sha256:
         off = float(carried.get("clip_offset", 0.0))
+        report_clip_provenance(audio_file)
         raise citations.CitationError(
             f"{audio_file.name} is not the original but a clip cut from it by navar; the span "
             f"is at {citations.timestamp(cit.start - off)}–{citations.timestamp(cit.end - off)} "

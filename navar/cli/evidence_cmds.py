@@ -36,6 +36,23 @@ def log_citation(archive: Archive, cit, out: Path | None, clip: Path | None, ext
                           details={"span": [cit.start, cit.end]})  # fmt: skip
 
 
+def sign_clip_provenance(archive: Archive, clip: Path, cit, offset: float) -> tuple[Path, ...]:
+    """Sign the clip's provenance (C2PA inside, or a sidecar); returns extra files written."""
+    from navar import provenance
+
+    written = provenance.sign_clip(archive, clip, cit.to_dict(), offset)
+    kind = "C2PA manifest" if written == Path(clip) else f"signed provenance in {written.name}"
+    click.echo(f"{clip}: {kind} binds it to SHA-256 {cit.sha256[:16]}…", err=True)
+    return () if written == Path(clip) else (written,)
+
+
+def report_clip_provenance(clip: Path) -> None:
+    from navar import provenance
+
+    check = provenance.check_clip(clip)
+    click.echo(("ok   " if check.ok else "FAIL ") + check.message)
+
+
 def _stdout_ref(sha: str) -> dict:
     return {"path": "(standard output)", "sha256": sha, "outside_archive": True}
 
