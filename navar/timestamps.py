@@ -90,10 +90,10 @@ def request(
 ) -> tuple[Path, list[Outcome]]:  # fmt: skip
     """Make the two requests, send them, store what comes back; returns the folder and outcomes."""
     rec = archive.recording(rec_id)
+    archive._start_custody_log(rec_id)  # an old recording: there must be a head to stamp
     head = custody.read(archive.custody_path(rec_id)).entries
-    if not head:  # start the log so that there is a head to stamp
-        archive.log_event(rec_id, "timestamped", note="log started to be timestamped")
-        head = custody.read(archive.custody_path(rec_id)).entries
+    if not head:
+        raise TimestampError(f"recording {rec_id} has no readable custody log to timestamp")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     folder = timestamps_dir(archive, rec_id) / stamp
     n = 2

@@ -32,7 +32,9 @@ def _get(root, path):
 
 def test_manifest_served_round_trips_and_stays_inside_the_canvas(cited_archive):
     root, rec_id = cited_archive
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     resp = _get(root, f"/iiif/{rec_id}/manifest.json")
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before  # read-only
     assert resp.status_code == 200
     assert resp.headers["Content-Type"].startswith("application/ld+json")
     data = resp.get_json()

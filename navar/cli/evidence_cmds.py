@@ -115,7 +115,7 @@ def timestamp(ctx, recording, tsa, timeout, replies, tsa_cert):
     """Have a trusted authority (RFC 3161) sign the original's hash and the custody log's head.
 
     Offline, the requests are written to files with the command to send them from a machine
-    with a network; store the replies with --reply.
+    with a network, and the exit status is 3; store the replies with --reply.
 
     \b
       navar timestamp 3f9a2c --tsa-cert freetsa-cacert.pem
