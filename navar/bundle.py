@@ -57,7 +57,7 @@ def build(
         raise BundleError(f"{out} exists; give a new name")
     rec = archive.recording(rec_id)
     src_dir = archive.custody_path(rec_id).parent
-    archive._start_custody_log(rec_id)  # an old recording's bundle still carries a log
+    archive.start_custody_log(rec_id)  # an old recording's bundle still carries a log
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".bundle.", dir=out.parent) as tmp:
         stage = Path(tmp) / (out.stem if out.suffix.lower() == ".zip" else out.name)

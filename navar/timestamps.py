@@ -90,7 +90,7 @@ def request(
 ) -> tuple[Path, list[Outcome]]:  # fmt: skip
     """Make the two requests, send them, store what comes back; returns the folder and outcomes."""
     rec = archive.recording(rec_id)
-    archive._start_custody_log(rec_id)  # an old recording: there must be a head to stamp
+    archive.start_custody_log(rec_id)  # an old recording: there must be a head to stamp
     head = custody.read(archive.custody_path(rec_id)).entries
     if not head:
         raise TimestampError(f"recording {rec_id} has no readable custody log to timestamp")
@@ -206,7 +206,7 @@ def _certs(pem: bytes) -> list[x509.Certificate]:
 
 def _log(archive: Archive, rec_id: str, folder: Path) -> None:
     files = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
-    archive.log_event(rec_id, "timestamped", outputs=[archive._ref(p) for p in files],
+    archive.log_event(rec_id, "timestamped", outputs=[archive.file_ref(p) for p in files],
                       details={"request": folder.name})  # fmt: skip
 
 

@@ -32,6 +32,9 @@ def test_each_command_logs_who_what_when_and_hashes(tmp_path, monkeypatch):
     r = navar(root, "cite", rec_id, "--start", "0.2", "--end", "1.4", "--out",
               str(out / "c.json"), "--clip", str(out / "c.wav"))  # fmt: skip
     assert r.exit_code == 0, r.output
+    (tmp_path / "en.txt").write_text("He told us.\nThe library is open.\n", encoding="utf-8")
+    r = navar(root, "align", rec_id, "--translation", str(tmp_path / "en.txt"))
+    assert r.exit_code == 0, r.output
     archive = Archive(root)
     monkeypatch.setenv("NAVAR_ACTOR", "Test Archivist")
     archive.save_track(Track("fa.asr", rec_id, "fa", "asr", Provenance("navar tests"),
@@ -40,7 +43,7 @@ def test_each_command_logs_who_what_when_and_hashes(tmp_path, monkeypatch):
     entries = _entries(root, rec_id)
     events = [e["event"] for e in entries]
     assert events == ["added", "imported", "imported", "exported", "cited", "clip cut",
-                      "transcribed"]  # fmt: skip
+                      "aligned", "transcribed"]  # fmt: skip
     rec = archive.recording(rec_id)
     for e in entries:
         assert e["actor"] == "Test Archivist"
@@ -58,6 +61,9 @@ def test_each_command_logs_who_what_when_and_hashes(tmp_path, monkeypatch):
     assert entries[4]["details"]["citation"]["sha256"] == rec.sha256
     assert entries[4]["outputs"][0]["sha256"] == sha256_of(out / "c.json")
     assert entries[5]["outputs"][0]["sha256"] == sha256_of(out / "c.wav")
+    aligned_inputs = {i["path"]: i["sha256"] for i in entries[6]["inputs"]}
+    assert aligned_inputs[str((tmp_path / "en.txt").resolve())] == sha256_of(tmp_path / "en.txt")
+    assert f"transcripts/{rec_id}/tracks/fa.reference.json" in aligned_inputs  # its source
     # the chain: each entry carries the hash of the previous one
     assert entries[0]["prev"] is None
     for a, b in zip(entries, entries[1:], strict=False):

@@ -141,8 +141,8 @@ class Archive:
             "added",
             inputs=[custody.file_ref(self.root, source, sha)],
             outputs=[
-                self._ref(target, sha),
-                self._ref(self._recording_dir(rec.id) / "recording.json"),
+                self.file_ref(target, sha),
+                self.file_ref(self._recording_dir(rec.id) / "recording.json"),
             ],
         )
         return AddResult(rec, added=True, warnings=info.warnings)
@@ -189,20 +189,20 @@ class Archive:
             raise ArchiveError(f"invalid track id {track.id!r}")
         rec = self.recording(track.recording_id)  # refuse tracks for unknown recordings
         path = self._recording_dir(track.recording_id) / "tracks" / f"{track.id}.json"
-        self._start_custody_log(rec.id)  # before the write, so a late start shows the old state
+        self.start_custody_log(rec.id)  # before the write, so a late start shows the old state
         replaced = path.is_file()
         text = _dumps(track_to_dict(track))
         atomic.write_text(path, text)
-        refs = [self._ref(self.media_dir / rec.media, rec.sha256)]
+        refs = [self.file_ref(self.media_dir / rec.media, rec.sha256)]
         if track.source_track and self.has_track(rec.id, track.source_track):
-            refs.append(self._ref(self._track_path(rec.id, track.source_track)))
+            refs.append(self.file_ref(self._track_path(rec.id, track.source_track)))
         refs += [custody.file_ref(self.root, p) for p in inputs]
         written = hashlib.sha256(text.encode("utf-8")).hexdigest()
         self.log_event(
             rec.id,
             event or _TRACK_EVENTS[track.kind],
             inputs=refs,
-            outputs=[self._ref(path, written)],
+            outputs=[self.file_ref(path, written)],
             note=f"replaces the earlier {track.id}" if replaced else "",
         )
         return path
@@ -229,9 +229,9 @@ class Archive:
     def delete_track(self, rec_id: str, track_id: str) -> None:
         path = self._track_path(rec_id, track_id)
         if path.is_file():
-            self._start_custody_log(rec_id)
+            self.start_custody_log(rec_id)
             path.unlink()
-            self.log_event(rec_id, "deleted", outputs=[self._ref(path)])
+            self.log_event(rec_id, "deleted", outputs=[self.file_ref(path)])
 
     # --- custody ------------------------------------------------------------------------------
 
@@ -247,13 +247,13 @@ class Archive:
         path = self.custody_path(rec_id)
         try:
             if event != "added":
-                self._start_custody_log(rec_id)
+                self.start_custody_log(rec_id)
             return custody.append(path, rec_id, event, inputs, outputs, note, details)
         except OSError as exc:
             log.warning("custody log %s not written: %s", path, exc)
             return None
 
-    def _start_custody_log(self, rec_id: str) -> None:
+    def start_custody_log(self, rec_id: str) -> None:
         path = self.custody_path(rec_id)
         if path.is_file():
             return
@@ -262,7 +262,7 @@ class Archive:
                 path,
                 rec_id,
                 "log started late",
-                outputs=[self._ref(p) for p in self.custody_files(rec_id)],
+                outputs=[self.file_ref(p) for p in self.custody_files(rec_id)],
                 note="this recording was archived before its custody log was started; "
                 "earlier events are not recorded",
             )
@@ -280,7 +280,8 @@ class Archive:
     def verify_custody(self, rec_id: str) -> custody.Check:
         return custody.verify(self.root, self.custody_path(rec_id), self.custody_files(rec_id))
 
-    def _ref(self, path: Path, sha: str | None = None) -> dict:
+    def file_ref(self, path: Path, sha: str | None = None) -> dict:
+        """How a custody entry names a file; an original's known hash is reused, not recomputed."""
         if sha is None and self.media_dir in Path(path).parents:
             rec_id = Path(path).stem
             found = self._find(rec_id)  # the original's hash is known: never rehash gigabytes

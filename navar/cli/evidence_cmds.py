@@ -19,15 +19,15 @@ def log_export(archive: Archive, rec_id: str, track_id: str, out: Path | None, t
     track_path = archive.transcripts_dir / rec_id / "tracks" / f"{track_id}.json"
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     output = custody.file_ref(archive.root, out, sha) if out else _stdout_ref(sha)
-    archive.log_event(rec_id, "exported", inputs=[archive._ref(track_path)], outputs=[output])
+    archive.log_event(rec_id, "exported", inputs=[archive.file_ref(track_path)], outputs=[output])
 
 
 def log_citation(archive: Archive, cit, out: Path | None, clip: Path | None, extra=()) -> None:
     """A citation is stored in its log entry, so a bundle can carry every citation made."""
     rec_id = cit.recording_id
     tracks = [archive.transcripts_dir / rec_id / "tracks" / f"{t.track}.json" for t in cit.texts]
-    inputs = [archive._ref(archive.media_path(rec_id), cit.sha256)]
-    inputs += [archive._ref(p) for p in tracks if p.is_file()]
+    inputs = [archive.file_ref(archive.media_path(rec_id), cit.sha256)]
+    inputs += [archive.file_ref(p) for p in tracks if p.is_file()]
     outputs = [custody.file_ref(archive.root, out)] if out else []
     archive.log_event(rec_id, "cited", inputs, outputs, details={"citation": cit.to_dict()})
     if clip:
