@@ -293,7 +293,12 @@ def verify(root: Path, log_path: Path, present: list[Path]) -> Check:
     read_ = read(log_path)
     out = Check(entries=len(read_.entries), notes=list(read_.problems))
     if not read_.entries:
-        out.chain_errors.append(f"{log_path}: no custody log (or no complete entry in it)")
+        out.chain_errors.append(
+            "no custody log: the recording was archived before Navar kept one (the next command "
+            "that touches it, e.g. navar timestamp ID, starts it)"
+            if not Path(log_path).exists()
+            else f"{log_path}: no complete entry in the custody log"
+        )
         return out
     out.head = entry_hash(read_.entries[-1])
     if read_.entries[0].get("event") == "log started late":
