@@ -249,7 +249,7 @@ class Archive:
             if event != "added":
                 self.start_custody_log(rec_id)
             return custody.append(path, rec_id, event, inputs, outputs, note, details)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # the work is done and kept; the log says what it can
             log.warning("custody log %s not written: %s", path, exc)
             return None
 

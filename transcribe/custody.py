@@ -128,7 +128,11 @@ def read(path: Path) -> LogRead:
             continue
         try:
             entry = json.loads(raw)
-            if not isinstance(entry, dict) or entry.get("format") != FORMAT:
+            if (
+                not isinstance(entry, dict)
+                or entry.get("format") != FORMAT
+                or not isinstance(entry.get("seq"), int)
+            ):
                 raise ValueError("not a custody entry")
         except ValueError:
             if n - 1 == last:
