@@ -114,3 +114,38 @@ def test_verify_fails_when_a_stored_token_is_swapped(requested, tsa, tmp_path):
     r = navar(root, "verify", rec_id)
     assert r.exit_code == 1
     assert "FAIL timestamp of the original: the token does not verify" in r.output
+
+
+def test_online_tsa_signs_at_once(tsa, tmp_path):
+    """The same throwaway TSA behind HTTP, as a real one is: the tokens are stored directly."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            assert self.headers["Content-Type"] == "application/timestamp-query"
+            reply = tsa.sign(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        root = tmp_path / "archive"
+        rec_id = navar(root, "add", str(tone(tmp_path / "w.wav"))).output.split()[1]
+        url = f"http://127.0.0.1:{server.server_address[1]}/tsr"
+        r = navar(root, "timestamp", rec_id, "--tsa", url, "--tsa-cert", str(tsa.root_pem))
+        assert r.exit_code == 0, r.output
+        assert "original: signed by the TSA, stored" in r.output
+        r = navar(root, "verify", rec_id)
+        assert r.exit_code == 0, r.output
+        assert r.output.count("ok   timestamp of") == 2
+    finally:
+        server.shutdown()
+        server.server_close()
