@@ -58,6 +58,7 @@ def test_manifest_served_round_trips_and_stays_inside_the_canvas(cited_archive):
     assert texts[0] == "او به ما گفت که باید حقیقت را بنویسیم."
     assert all(a["motivation"] == "supplementing" for a in fa["items"])
     assert {a["body"]["language"] for a in fa["items"]} == {"fa"}
+    assert fa["items"][0]["body"]["creator"]["type"] == "Person"
     assert fa["items"][0]["target"].endswith("/canvas#t=0.2,1.4")
 
     cites = pages["citations"]["items"]
@@ -83,6 +84,8 @@ def test_machine_tracks_are_labelled_machine(player_archive):
     }
     assert "(machine)" in labels["fa.asr"] and "(machine)" in labels["en.mt"]
     assert "(human)" in labels["en.reference-translation"]
+    machine = data["items"][0]["annotations"][0]  # en.mt
+    assert machine["items"][0]["body"]["creator"] == {"type": "Software", "name": "navar tests"}
     assert data["id"] == f"http://example.org/iiif/{rec.id}/manifest.json"
 
 

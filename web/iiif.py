@@ -64,6 +64,7 @@ def manifest(rec: Recording, tracks: list[Track], citations: list[dict], base_ur
     pages = []
     for track in tracks:
         kind = "machine" if track.kind in MACHINE_KINDS else "human"
+        creator = _creator(track, kind)
         items = []
         for seg in track.segments:
             if not seg.timed or seg.end <= seg.start:
@@ -75,7 +76,12 @@ def manifest(rec: Recording, tracks: list[Track], citations: list[dict], base_ur
                 Annotation(
                     id=f"{own}/annotation/{track.id}/{seg.id}",
                     motivation="supplementing",
-                    body=TextualBody(value=seg.text, language=track.language, format="text/plain"),
+                    body=TextualBody(
+                        value=seg.text,
+                        language=track.language,
+                        format="text/plain",
+                        creator=creator,
+                    ),
                     target=f"{canvas_id}#t={start},{end}",
                 )
             )
@@ -107,6 +113,15 @@ def manifest(rec: Recording, tracks: list[Track], citations: list[dict], base_ur
         items=[canvas],
     )
     return json.loads(man.jsonld())
+
+
+def _creator(track: Track, kind: str) -> dict:
+    """W3C Web Annotation agent: who wrote a segment's text (a program, or a person)."""
+    p = track.provenance
+    if kind == "machine":
+        return {"type": "Software", "name": " ".join(x for x in (p.software, p.model) if x)}
+    source = f", from {p.source}" if p.source else ""
+    return {"type": "Person", "name": KIND_LABELS[track.kind] + source}
 
 
 def _citation(cit: dict, anno_id: str, canvas_id: str, clamp) -> Annotation:
