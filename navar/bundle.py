@@ -123,10 +123,13 @@ def _write_json(path: Path, data) -> None:
 
 
 def _zip(stage: Path, target: Path) -> None:
+    media = stage / "data" / "media"
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(stage.rglob("*")):
             if path.is_file():
-                zf.write(path, Path(stage.name) / path.relative_to(stage))
+                # audio is compressed already: deflating it costs time and saves nothing
+                how = zipfile.ZIP_STORED if media in path.parents else zipfile.ZIP_DEFLATED
+                zf.write(path, Path(stage.name) / path.relative_to(stage), compress_type=how)
 
 
 # --- checking ---------------------------------------------------------------------------------
