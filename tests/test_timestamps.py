@@ -149,3 +149,23 @@ def test_online_tsa_signs_at_once(tsa, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_rewriting_the_timestamped_log_is_caught(requested, tsa, tmp_path):
+    """Even a forger who rewrites the whole chain consistently cannot match the signed head."""
+    root, rec_id, folder = requested
+    replies = _answer(tsa, folder, tmp_path)
+    args = [a for p in replies for a in ("--reply", str(p))]
+    assert navar(root, "timestamp", rec_id, *args, "--tsa-cert", str(tsa.root_pem)).exit_code == 0
+    log = Archive(root).custody_path(rec_id)
+    entries = custody.read(log).entries
+    entries[0]["actor"] = "someone else"
+    prev = None
+    for e in entries:  # re-chain every entry so the chain itself checks out
+        e["prev"] = custody.entry_hash(prev) if prev else None
+        prev = e
+    log.write_bytes(b"".join(custody.canonical(e) + b"\n" for e in entries))
+    assert custody.check_chain(custody.read(log).entries) == []
+    r = navar(root, "verify", rec_id)
+    assert r.exit_code == 1
+    assert "custody entries up to 1 were changed after they were timestamped" in r.output
