@@ -70,7 +70,7 @@ def build(
             track = subtitles.read_track(
                 DEMO_DIR / name, rec.id, lang, kind, software=f"navar {__version__}"
             )
-            archive.save_track(track)
+            archive.save_track(track, event="imported", inputs=[DEMO_DIR / name])
             out.steps.append(f"imported {track_id} (untimed)")
 
     had = {t for t in ("fa.asr", "en.mt") if archive.has_track(rec.id, t)}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what Navar needs on Debian or Ubuntu: the Debian packages that are missing (ffmpeg,
-# espeak-ng; chromium too with --test), a virtual environment in .venv, and the Python packages.
+# espeak-ng, openssl; chromium too with --test), a virtual environment in .venv, and the Python
+# packages.
 # Safe to run again: what is already there is kept.
 set -euo pipefail
 
@@ -24,6 +25,7 @@ fi
 debs=()
 command -v ffmpeg >/dev/null 2>&1 || debs+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || debs+=(espeak-ng)
+command -v openssl >/dev/null 2>&1 || debs+=(openssl)  # RFC 3161 timestamp requests (navar timestamp)
 if [ -n "$extras" ]; then
   command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || debs+=(chromium)
 fi

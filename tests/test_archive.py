@@ -47,7 +47,11 @@ def test_adding_the_same_bytes_twice_is_a_no_op(archive, fa_speech, tmp_path):
     again = archive.add(renamed, title="other title")
     assert not again.added and again.recording == first
     assert len(archive.recordings()) == 1
-    assert files_in(archive) == [f"media/{first.media}", f"transcripts/{first.id}/recording.json"]
+    assert files_in(archive) == [
+        f"media/{first.media}",
+        f"transcripts/{first.id}/custody.jsonl",  # one "added" entry: the second add is no event
+        f"transcripts/{first.id}/recording.json",
+    ]
 
 
 @pytest.mark.parametrize("ext", ["ogg", "flac", "m4a", "mkv"])

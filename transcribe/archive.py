@@ -5,6 +5,7 @@ Layout::
     media/<id>.<ext>                      the original bytes, read-only, never modified
     transcripts/<id>/recording.json       what the recording is (title, SHA-256, duration, ...)
     transcripts/<id>/tracks/<track>.json  one file per track (fa.asr, en.mt, ...)
+    transcripts/<id>/custody.jsonl        the chain-of-custody log (transcribe/custody.py)
 
 A recording's id is the first 12 hex digits of the SHA-256 of its original bytes, so adding the
 same bytes twice finds the recording that is already there. Every write is atomic.
@@ -22,7 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import atomic, audio
+from . import atomic, audio, custody
 from .errors import ArchiveError, AudioError
 from .transcript import (
     Recording,
@@ -135,6 +136,15 @@ class Archive:
             source_notes=notes,
         )
         self.save_recording(rec)
+        self.log_event(
+            rec.id,
+            "added",
+            inputs=[custody.file_ref(self.root, source, sha)],
+            outputs=[
+                self.file_ref(target, sha),
+                self.file_ref(self._recording_dir(rec.id) / "recording.json"),
+            ],
+        )
         return AddResult(rec, added=True, warnings=info.warnings)
 
     def save_recording(self, rec: Recording) -> None:
@@ -173,12 +183,28 @@ class Archive:
 
     # --- tracks -------------------------------------------------------------------------------
 
-    def save_track(self, track: Track) -> Path:
+    def save_track(self, track: Track, event: str | None = None, inputs: list[Path] = ()) -> Path:
+        """Write a track and log it: ``event`` defaults by kind, ``inputs`` are files read."""
         if not valid_track_id(track.id):
             raise ArchiveError(f"invalid track id {track.id!r}")
-        self.recording(track.recording_id)  # refuse tracks for unknown recordings
+        rec = self.recording(track.recording_id)  # refuse tracks for unknown recordings
         path = self._recording_dir(track.recording_id) / "tracks" / f"{track.id}.json"
-        atomic.write_text(path, _dumps(track_to_dict(track)))
+        self.start_custody_log(rec.id)  # before the write, so a late start shows the old state
+        replaced = path.is_file()
+        text = _dumps(track_to_dict(track))
+        atomic.write_text(path, text)
+        refs = [self.file_ref(self.media_dir / rec.media, rec.sha256)]
+        if track.source_track and self.has_track(rec.id, track.source_track):
+            refs.append(self.file_ref(self._track_path(rec.id, track.source_track)))
+        refs += [custody.file_ref(self.root, p) for p in inputs]
+        written = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        self.log_event(
+            rec.id,
+            event or _TRACK_EVENTS[track.kind],
+            inputs=refs,
+            outputs=[self.file_ref(path, written)],
+            note=f"replaces the earlier {track.id}" if replaced else "",
+        )
         return path
 
     def track(self, rec_id: str, track_id: str) -> Track:
@@ -201,7 +227,66 @@ class Archive:
         return self._track_path(rec_id, track_id).is_file()
 
     def delete_track(self, rec_id: str, track_id: str) -> None:
-        self._track_path(rec_id, track_id).unlink(missing_ok=True)
+        path = self._track_path(rec_id, track_id)
+        if path.is_file():
+            self.start_custody_log(rec_id)
+            path.unlink()
+            self.log_event(rec_id, "deleted", outputs=[self.file_ref(path)])
+
+    # --- custody ------------------------------------------------------------------------------
+
+    def custody_path(self, rec_id: str) -> Path:
+        return self._recording_dir(rec_id) / custody.LOG_NAME
+
+    def log_event(self, rec_id: str, event: str, inputs=(), outputs=(), note="", details=None):
+        """Append to the recording's custody log; a failure warns, never undoes the work.
+
+        A recording archived before custody logs existed first gets an entry saying the log
+        starts late, with the hashes of its files as they are now.
+        """
+        path = self.custody_path(rec_id)
+        try:
+            if event != "added":
+                self.start_custody_log(rec_id)
+            return custody.append(path, rec_id, event, inputs, outputs, note, details)
+        except (OSError, ValueError) as exc:  # the work is done and kept; the log says what it can
+            log.warning("custody log %s not written: %s", path, exc)
+            return None
+
+    def start_custody_log(self, rec_id: str) -> None:
+        path = self.custody_path(rec_id)
+        if path.is_file():
+            return
+        try:
+            custody.append(
+                path,
+                rec_id,
+                "log started late",
+                outputs=[self.file_ref(p) for p in self.custody_files(rec_id)],
+                note="this recording was archived before its custody log was started; "
+                "earlier events are not recorded",
+            )
+        except OSError as exc:
+            log.warning("custody log %s not started: %s", path, exc)
+
+    def custody_files(self, rec_id: str) -> list[Path]:
+        """The recording's files the custody log must account for (original, record, tracks)."""
+        rec = self.recording(rec_id)
+        rec_dir = self._recording_dir(rec_id)
+        files = [self.media_dir / rec.media, rec_dir / "recording.json"]
+        files += [self._track_path(rec_id, t) for t in self.track_ids(rec_id)]
+        return [p for p in files if p.is_file()]
+
+    def verify_custody(self, rec_id: str) -> custody.Check:
+        return custody.verify(self.root, self.custody_path(rec_id), self.custody_files(rec_id))
+
+    def file_ref(self, path: Path, sha: str | None = None) -> dict:
+        """How a custody entry names a file; an original's known hash is reused, not recomputed."""
+        if sha is None and self.media_dir in Path(path).parents:
+            rec_id = Path(path).stem
+            found = self._find(rec_id)  # the original's hash is known: never rehash gigabytes
+            sha = found.sha256 if found else None
+        return custody.file_ref(self.root, path, sha)
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -222,6 +307,14 @@ class Archive:
         if not valid_track_id(track_id):
             raise ArchiveError(f"{track_id!r} is not a track id (like fa.asr or en.mt)")
         return self._recording_dir(rec_id) / "tracks" / f"{track_id}.json"
+
+
+_TRACK_EVENTS = {
+    "asr": "transcribed",
+    "mt": "translated",
+    "reference": "aligned",
+    "reference-translation": "aligned",
+}
 
 
 def _dumps(data: dict) -> str:

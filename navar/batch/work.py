@@ -198,7 +198,7 @@ def align_reference(
         archive, rec_id, reference, language=options.language, model=options.model,
         progress=progress,
     )  # fmt: skip
-    archive.save_track(result.track)
+    archive.save_track(result.track, event="aligned", inputs=[reference])  # logged with its hash
     notes = [f"aligned {result.track.id} from {reference.name}"]
     if result.unplaced:
         notes.append(f"{len(result.unplaced)} line(s) of the reference could not be placed")

@@ -67,11 +67,16 @@ def _refresh_search_index(ctx: click.Context) -> None:
     show_default="current folder, or $NAVAR_ARCHIVE",
     help="The archive folder (holds media/ and transcripts/).",
 )
+@click.option(
+    "--actor",
+    envvar="NAVAR_ACTOR",
+    help="Who is acting, for the custody log (default: $NAVAR_ACTOR, else user@host).",
+)
 @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 @click.version_option(__version__, prog_name="navar")
 @click.pass_context
-def main(ctx: click.Context, archive: Path, verbose: int, quiet: bool) -> None:
+def main(ctx: click.Context, archive: Path, actor: str | None, verbose: int, quiet: bool) -> None:
     """Navar: a searchable, citable, bilingual archive of testimony recordings.
 
     Add recordings, transcribe Persian speech with word times, translate to English, find and
@@ -88,6 +93,8 @@ def main(ctx: click.Context, archive: Path, verbose: int, quiet: bool) -> None:
         logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     )
     logging.basicConfig(level=level, format="navar: %(message)s", stream=sys.stderr)
+    if actor:  # the custody log reads it; batch workers inherit it
+        os.environ["NAVAR_ACTOR"] = actor
     ctx.obj = Archive(archive)
     ctx.meta["quiet"] = quiet
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -98,9 +105,19 @@ def archive_of(ctx: click.Context) -> Archive:
 
 
 def _register() -> None:
-    from . import align_cmds, archive_cmds, batch_cmds, demo_cmd, serve_cmd, transcribe_cmd
+    from . import (
+        align_cmds,
+        archive_cmds,
+        batch_cmds,
+        demo_cmd,
+        evidence_cmds,
+        serve_cmd,
+        transcribe_cmd,
+    )
 
-    for module in (archive_cmds, transcribe_cmd, align_cmds, serve_cmd, batch_cmds, demo_cmd):
+    modules = (archive_cmds, transcribe_cmd, align_cmds, serve_cmd, batch_cmds, demo_cmd,
+               evidence_cmds)  # fmt: skip
+    for module in modules:
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -15,6 +15,7 @@ from align.translation import align_translation
 from transcribe import atomic
 
 from . import archive_of
+from .evidence_cmds import log_citation, report_clip_provenance, sign_clip_provenance
 
 _LANG = click.Choice(["fa", "en"])
 
@@ -82,7 +83,7 @@ def align(ctx, recording, reference, translation, language, model):
     if reference:
         result = align_reference(archive, rec_id, reference, language=language or "fa",
                                  model=model)  # fmt: skip
-        archive.save_track(result.track)
+        archive.save_track(result.track, event="aligned", inputs=[reference])
         placed = len(result.track.segments) - len(result.unplaced)
         click.echo(f"wrote {rec_id}/{result.track.id}: {placed} lines placed, "
                    f"{len(result.unplaced)} could not be placed")  # fmt: skip
@@ -90,7 +91,7 @@ def align(ctx, recording, reference, translation, language, model):
             click.echo(f"  unplaced line {n}: {text}")
         return
     track = align_translation(archive, rec_id, translation, language=language or "en")
-    archive.save_track(track)
+    archive.save_track(track, event="aligned", inputs=[translation])
     click.echo(f"wrote {rec_id}/{track.id}: {len(track.segments)} lines aligned to "
                f"{track.source_track}")  # fmt: skip
 
@@ -146,19 +147,38 @@ def cite(ctx, recording, quote, start, end, language, model, track_id, clip, con
     if out:
         atomic.write_text(out, cit.to_json())
         click.echo(f"wrote {out}", err=True)
+    signed = ()
     if clip:
         offset = write_clip(archive, cit, clip, context=context)
         click.echo(f"wrote {clip} (from {citations.timestamp(offset)} in the original)", err=True)
+        signed = sign_clip_provenance(archive, clip, cit, offset)
+    log_citation(archive, cit, out, clip, signed)
 
 
 @click.command()
-@click.argument("citation_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("audio_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def verify(citation_file, audio_file):
-    """Check that AUDIO_FILE is the recording CITATION_FILE cites, and print the span.
+@click.argument("citation_file", metavar="CITATION_FILE|RECORDING|BUNDLE")
+@click.argument("audio_file", required=False,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))  # fmt: skip
+@click.pass_context
+def verify(ctx, citation_file, audio_file):
+    """Check evidence; exit status 1 when anything does not check out.
 
-    Needs nothing but the two files. Exit status 1 when the file is not the cited recording.
+    \b
+      navar verify CITATION.json AUDIO   AUDIO is the recording the citation cites
+      navar verify RECORDING             its custody chain, files and trusted timestamps
+      navar verify BUNDLE                a bundle (folder or zip): checksums, chain, timestamps
+
+    The first and last need nothing but the files.
     """
+    if audio_file is None:
+        from .evidence_cmds import verify_target
+
+        if not verify_target(ctx, citation_file):
+            ctx.exit(1)
+        return
+    citation_file = Path(citation_file)
+    if not citation_file.is_file():
+        raise click.BadParameter(f"{citation_file}: no such file", param_hint="CITATION_FILE")
     cit = citations.load_citation(citation_file)
     result = citations.verify_file(cit, audio_file)
     if result.matches:
@@ -167,6 +187,7 @@ def verify(citation_file, audio_file):
     carried = clip_citation(audio_file)
     if carried and carried.get("sha256") == cit.sha256:
         off = float(carried.get("clip_offset", 0.0))
+        report_clip_provenance(audio_file)
         raise citations.CitationError(
             f"{audio_file.name} is not the original but a clip cut from it by navar; the span "
             f"is at {citations.timestamp(cit.start - off)}–{citations.timestamp(cit.end - off)} "

@@ -14,6 +14,7 @@ from transcribe.atomic import write_text
 from transcribe.transcript import TRACK_KINDS, recording_to_dict
 
 from . import archive_of
+from .evidence_cmds import log_export
 
 
 @click.command()
@@ -120,10 +121,11 @@ def _track_summary(t) -> dict:
 def export_(ctx, recording_id, track_id, fmt, output):
     """Export a track as WebVTT, SRT, plain text or JSON."""
     archive = archive_of(ctx)
-    rec = archive.recording(archive.resolve_id(recording_id))
-    text = subtitles.export(archive.track(rec.id, track_id), fmt, rec)
+    rec_id = archive.resolve_id(recording_id)
+    text = subtitles.export(archive.track(rec_id, track_id), fmt, archive.recording(rec_id))
     if output:
         write_text(output, text)
+        log_export(archive, rec_id, track_id, output, text)
         click.echo(f"wrote {output}", err=True)
     else:
         sys.stdout.write(text)
@@ -149,7 +151,7 @@ def import_(ctx, recording_id, file, language, kind, track_id, force):
     )
     if archive.has_track(rec_id, track.id) and not force:
         raise click.ClickException(f"track {track.id} exists; use --force to replace it")
-    archive.save_track(track)
+    archive.save_track(track, event="imported", inputs=[file])
     click.echo(f"imported {len(track.segments)} segments as {rec_id}/{track.id}")
 
 
