@@ -15,7 +15,7 @@ from flask import Flask
 
 from transcribe.archive import Archive
 
-from . import api, compression, errors, media, pages
+from . import api, compression, errors, i18n, media, pages
 from .library import Library
 from .peaks import PeakCache
 
@@ -44,6 +44,7 @@ def create_app(archive_root: Path | str, test_config: dict[str, Any] | None = No
     app.register_blueprint(pages.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(api.bp)
+    i18n.register(app)
     errors.register(app)
     compression.register(app)
 
