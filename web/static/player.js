@@ -30,6 +30,7 @@
     activeRow: null,
   };
   window.navarPlayer = state; // for tests and the curious
+  state.clock = (t) => clock(t); // the one time format (web/i18n.py clock), for tests
 
   // --- small helpers ----------------------------------------------------------------------------
 
