@@ -488,3 +488,21 @@ def test_playback_speed_is_remembered(browser, server, player_archive):  # noqa:
         page.wait_for_function("document.getElementById('audio').readyState >= 1")
         assert page.input_value("#speed") == "1.5"
         assert page.evaluate("document.getElementById('audio').playbackRate") == 1.5
+
+
+def test_phone_screenshot_in_persian(browser, server, player_archive):  # noqa: F811
+    # docs/player-phone.png is this picture: refresh it from tests/artifacts when the look changes.
+    rec = player_archive[1]
+    seg = segments(player_archive)[2]
+    with browsing(browser, PHONE[1], 2, locale="fa-IR", reduced_motion="reduce") as page:
+        open_player(page, f"{server.url}/r/{rec.id}#t={seg.words[-3].start},{seg.end}")
+        page.wait_for_function("window.navarPlayer.peaks !== null")
+        page.locator(".row:not(.heads) .fa .w").nth(9).click()
+        page.evaluate("document.fonts.ready")
+        ARTIFACTS = ROOT / "tests" / "artifacts"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = ARTIFACTS / "player-phone.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 20_000
+    committed = ROOT / "docs" / "player-phone.png"
+    assert committed.is_file() and committed.stat().st_size > 20_000
