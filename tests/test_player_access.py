@@ -446,6 +446,9 @@ def test_persian_interface_from_the_browser_language(browser, server, player_arc
         assert page.evaluate("[document.documentElement.lang, document.dir]") == ["fa", "rtl"]
         assert page.locator("label[for=q]").inner_text() == i18n.STRINGS["fa"]["search_all"]
         assert page.locator("h1").inner_text() == i18n.STRINGS["fa"]["archive_heading"]
+        # Dates and durations in Persian digits.
+        assert re.fullmatch("[۰-۹]{4}-[۰-۹]{2}-[۰-۹]{2}", page.locator("time").first.inner_text())
+        assert re.fullmatch("[۰-۹]+:[۰-۹]{2}", page.locator(".recordings td").nth(1).inner_text())
         open_player(page, f"{server.url}/r/{rec.id}#t={fa[2].start}")
         assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
         # Times and counts in Persian digits; the Persian column next to the times (on the right).
