@@ -537,7 +537,7 @@
   function moveInTranscript(item, key) {
     const rowEl = rowElOf(item);
     const column = columnOf(item);
-    const rtl = item.closest("[dir='rtl']") !== null;
+    const rtl = getComputedStyle(item).direction === "rtl";
     if (key === "ArrowUp" || key === "ArrowDown") {
       const step = key === "ArrowDown" ? 1 : -1;
       for (let i = rowEl.navarRow + step; i >= 0 && i < state.rows.length; i += step) {
@@ -592,7 +592,7 @@
   // Where space plays and pauses even though the element is a button: the row times (focused
   // by a click, out of the tab order) and the waveform.
   function spacePlays(target) {
-    return target === canvas || (target.tagName === "BUTTON" && target.closest("#transcript"));
+    return target === canvas || target.matches("#transcript button.time");
   }
 
   document.addEventListener("keydown", (ev) => {
@@ -637,12 +637,14 @@
     const text = parts.filter(Boolean).join(" — ");
     statusEl.textContent = "";
     // A fresh text node in a moment, so the same words asked twice are read twice.
-    setTimeout(() => say(text ? tr("where_text", { ...vars, text }) : tr("where_nothing", vars)), 50);
+    const message = text ? tr("where_text", { ...vars, text }) : tr("where_nothing", vars);
+    setTimeout(() => say(message), 50);
   }
   document.getElementById("where").addEventListener("click", whereAmI);
 
   // The cite button sits in the row of the focused word: Tab from the transcript reaches it.
-  const citeRowBtn = el("button", { type: "button", class: "cite-row", id: "cite-row" }, tr("cite_passage"));
+  const citeRowBtn = el("button", { type: "button", class: "cite-row", id: "cite-row" });
+  citeRowBtn.textContent = tr("cite_passage");
   citeRowBtn.addEventListener("click", () => citeRow(rowElOf(citeRowBtn)));
 
   function placeCiteButton(rowEl) {
@@ -836,7 +838,9 @@
   function revealQuote() {
     const deck = document.getElementById("deck");
     const box = document.getElementById("citation");
-    if (deckCover()) deck.scrollTop += box.getBoundingClientRect().top - deck.getBoundingClientRect().top;
+    if (deckCover()) {
+      deck.scrollTop += box.getBoundingClientRect().top - deck.getBoundingClientRect().top;
+    }
     const first = transcriptEl.querySelector(".quote");
     if (first) reveal(first, false);
   }
@@ -850,12 +854,13 @@
   document.addEventListener("mouseup", () => (mouseDown = false));
   document.addEventListener("selectionchange", () => {
     clearTimeout(selectionTimer);
+    const now = window.getSelection();
+    if (!now || now.isCollapsed) citedSelection = ""; // the same words may be cited again
     if (mouseDown) return; // a mouse selection is cited on release
     selectionTimer = setTimeout(() => {
       const sel = window.getSelection();
-      if (sel && sel.rangeCount && transcriptEl.contains(sel.getRangeAt(0).commonAncestorContainer)) {
-        citeSelection();
-      }
+      const range = sel && sel.rangeCount ? sel.getRangeAt(0) : null;
+      if (range && transcriptEl.contains(range.commonAncestorContainer)) citeSelection();
     }, 600);
   });
 
@@ -984,9 +989,10 @@
     hitsEl.hidden = false;
     // The count is a live region: a screen reader hears it as the results change.
     let message = tr("no_match");
-    if (count > MAX_HITS) message = tr("matches_capped", { n: digits(count), max: digits(MAX_HITS) });
+    const n = digits(count);
+    if (count > MAX_HITS) message = tr("matches_capped", { n, max: digits(MAX_HITS) });
     else if (count === 1) message = tr("one_match");
-    else if (count) message = tr("matches", { n: digits(count) });
+    else if (count) message = tr("matches", { n });
     searchCount.textContent = message;
   }
 
