@@ -51,8 +51,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "track_secondary": "English",
         "track_none": "none",
         "not_timed": "not yet in time",
-        "key_help": "space: play/pause · ←/→: 5 s · in the transcript: arrows move, Enter plays "
-        "from there, C cites",
+        "key_help": "space: play/pause · ←/→: 5 s · in the transcript: arrows move, Enter goes "
+        "there, C cites",
         "where_am_i": "Where am I?",
         "where_text": "{t} of {d}. {text}",
         "where_nothing": "{t} of {d}. Nothing is being said here.",
@@ -122,8 +122,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "track_secondary": "انگلیسی",
         "track_none": "هیچ",
         "not_timed": "هنوز زمان‌بندی نشده",
-        "key_help": "فاصله: پخش/توقف · ←/→: ۵ ثانیه · در متن: پیکان‌ها جابه‌جا می‌کنند، Enter از "
-        "همان‌جا پخش می‌کند، C استناد می‌سازد",
+        "key_help": "فاصله: پخش/توقف · ←/→: ۵ ثانیه · در متن: پیکان‌ها جابه‌جا می‌کنند، Enter به "
+        "همان‌جا می‌رود، C استناد می‌سازد",
         "where_am_i": "کجا هستم؟",
         "where_text": "{t} از {d}. {text}",
         "where_nothing": "{t} از {d}. اینجا کسی حرف نمی‌زند.",

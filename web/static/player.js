@@ -488,7 +488,7 @@
 
   // The transcript is one tab stop: a roving tabindex over its words (and over segments that
   // have no word times). Inside it, arrows move (left and right follow the text's direction,
-  // up and down go by rows), Enter plays from the focused word's time, C cites its row.
+  // up and down go by rows), Enter seeks to the focused word, C cites its row.
   // Elsewhere, outside text fields: space plays and pauses, left and right move 5 seconds.
   const ITEMS = ".w, .seg:not(:has(.w))";
   let roving = null;
@@ -838,9 +838,9 @@
   function revealQuote() {
     const deck = document.getElementById("deck");
     const box = document.getElementById("citation");
-    if (deckCover()) {
-      deck.scrollTop += box.getBoundingClientRect().top - deck.getBoundingClientRect().top;
-    }
+    // In a pinned deck taller than its room, scroll it just enough to show the whole box.
+    const over = box.getBoundingClientRect().bottom - deck.getBoundingClientRect().bottom;
+    if (deckCover() && over > 0) deck.scrollTop += over;
     const first = transcriptEl.querySelector(".quote");
     if (first) reveal(first, false);
   }
