@@ -174,17 +174,20 @@ def test_transcript_is_one_tab_stop_with_arrows_inside(browser, server, player_a
         page.keyboard.press("ArrowLeft")  # Persian reads right to left: left is the next word
         assert page.evaluate(focused) == FA_LINES[1].split()[1]
         page.keyboard.press("ArrowRight")
-        page.keyboard.press("ArrowRight")  # before the row's first word: the previous row's last
+        # Before a row's first word: the end of the row above, its English (left to right).
+        page.keyboard.press("ArrowRight")
+        assert page.evaluate(focused) == EN_LINES[0]
+        page.keyboard.press("ArrowLeft")  # in English, left goes back: to the last Persian word
         assert page.evaluate(focused) == FA_LINES[0].split()[-1]
-        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowDown")  # down keeps the column
+        assert page.evaluate(focused) == FA_LINES[1].split()[0]
         page.keyboard.press("ArrowLeft")
-        page.keyboard.press("Enter")  # plays from there: seeks to the word
+        page.keyboard.press("Enter")  # seeks to the word
         assert current_time(page) == pytest.approx(fa[1].words[1].start, abs=0.02)
         assert page.evaluate("document.activeElement.getAttribute('aria-current')") == "time"
         assert page.locator(".row[aria-current='time'] .fa").inner_text().split() == (
             FA_LINES[1].split()
         )
-        # English words (segment level here) are reachable too, left to right.
         page.keyboard.press("End")
         assert page.evaluate(focused) == FA_LINES[3].split()[0]
 

@@ -523,11 +523,10 @@
     return item.closest(".fa") ? ".fa" : ".en";
   }
 
-  // The next row (step +1 or -1) from rowEl that has something to focus.
-  function nextRowItem(rowEl, step, column) {
+  // The first item of the next row (step +1), or the last of the previous one (step -1).
+  function nextRowItem(rowEl, step) {
     for (let i = rowEl.navarRow + step; i >= 0 && i < state.rows.length; i += step) {
-      const r = state.rows[i].el;
-      const here = itemsIn(r.querySelector(column));
+      const here = itemsIn(state.rows[i].el);
       const item = step > 0 ? here[0] : here[here.length - 1];
       if (item) return item;
     }
@@ -555,12 +554,13 @@
       }
       return null;
     }
-    // Left and right: the next word in reading order is to the left in a right-to-left column.
+    // Left and right go through a row in reading order, its Persian then its English, then on
+    // to the next row; the next word is to the left in right-to-left text.
     const forward = (key === "ArrowLeft") === rtl;
-    const here = itemsIn(rowEl.querySelector(column));
+    const here = itemsIn(rowEl);
     const i = here.indexOf(item) + (forward ? 1 : -1);
     if (i >= 0 && i < here.length) return here[i];
-    return nextRowItem(rowEl, forward ? 1 : -1, column);
+    return nextRowItem(rowEl, forward ? 1 : -1);
   }
 
   function transcriptKey(ev, item) {
