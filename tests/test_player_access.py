@@ -475,6 +475,15 @@ def test_persian_interface_from_the_browser_language(browser, server, player_arc
             page.get_by_role("slider").get_attribute("aria-label")
             == (i18n.STRINGS["fa"]["waveform"])
         )
+        # Arrows follow each text's own direction, not the page's: English still goes left to
+        # right inside a right-to-left page.
+        page.locator(".row .w[tabindex='0']").focus()
+        page.keyboard.press("End")
+        for _ in FA_LINES[3].split():
+            page.keyboard.press("ArrowLeft")
+        assert page.evaluate("document.activeElement.textContent") == EN_LINES[3]
+        page.keyboard.press("ArrowLeft")  # left to right text: left goes back
+        assert page.evaluate("document.activeElement.textContent") == FA_LINES[3].split()[-1]
         # Switch to English: kept for the next visit, and the place in the recording is kept.
         page.click(".ui-switch a")
         page.wait_for_selector("body[data-ready='1']")
