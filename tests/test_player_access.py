@@ -140,6 +140,23 @@ def test_desktop_citation_box_leaves_the_cited_row_in_sight(
         assert deck <= 0.6 * 900 + 1
 
 
+def test_play_pause_at_hand_once_the_audio_scrolls_away(browser, server, player_archive):  # noqa: F811
+    rec = player_archive[1]
+    with browsing(browser, PHONE[1], PHONE[2], reduced_motion="reduce") as page:
+        open_player(page, f"{server.url}/r/{rec.id}")
+        mini = page.locator("#mini-play")
+        assert mini.is_hidden()  # the audio player itself is in sight
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        mini.wait_for(state="visible")
+        assert mini.get_attribute("aria-label") == "Play"
+        mini.click()
+        page.wait_for_function("!document.getElementById('audio').paused")
+        assert mini.get_attribute("aria-label") == "Pause"
+        mini.click()
+        page.wait_for_function("document.getElementById('audio').paused")
+        assert_uncovered(page, "#mini-play")  # not under the follow button or anything else
+
+
 @pytest.mark.parametrize("name,viewport,scale", [PHONE, NARROW, ZOOM_400])
 def test_front_page_fits_small_screens(browser, server, player_archive, name, viewport, scale):  # noqa: F811
     with browsing(browser, viewport, scale) as page:

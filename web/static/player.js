@@ -657,6 +657,20 @@
     if (r && r.s !== null && r.e !== null) showCitation(r.s, r.e);
   }
 
+  // Where the deck is not pinned (phones, zoom), a play/pause button stays at hand once the
+  // audio player has scrolled out of sight.
+  const miniPlay = document.getElementById("mini-play");
+  miniPlay.addEventListener("click", playPause);
+  function showPlayState() {
+    miniPlay.textContent = audio.paused ? "▶" : "❚❚";
+    miniPlay.setAttribute("aria-label", tr(audio.paused ? "play" : "pause"));
+  }
+  audio.addEventListener("play", showPlayState);
+  audio.addEventListener("pause", showPlayState);
+  new IntersectionObserver(([entry]) => {
+    miniPlay.hidden = entry.isIntersecting;
+  }).observe(audio);
+
   // Playback speed is remembered between visits (this browser only).
   const speedSelect = document.getElementById("speed");
   function remembered(key) {
