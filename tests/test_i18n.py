@@ -56,5 +56,10 @@ def test_language_from_the_browser_then_remembered(player_archive, tmp_path):
     assert "navar_ui=fa" in page.headers["Set-Cookie"]
     page = client.get("/", headers={"Accept-Language": "en"})  # the cookie wins now
     assert '<html lang="fa" dir="rtl">' in page.text
-    assert "/?ui=en" in page.text  # the switch back
+    assert 'href="?ui=en"' in page.text  # the switch back
     assert client.get("/?ui=xx", headers={"Accept-Language": "en"}).status_code == 200
+    # The switch keeps the search, and never links off the site from a crafted path.
+    page = client.get("/?q=%D8%B3%D9%84%D8%A7%D9%85&ui=en")
+    assert 'href="?q=%D8%B3%D9%84%D8%A7%D9%85&amp;ui=fa"' in page.text
+    page = client.get("//evil.example/x")
+    assert "evil.example" not in page.text.split("ui-switch")[1].split("</nav>")[0]

@@ -209,10 +209,10 @@ def choose() -> str:
 
 
 def switch_url(lang: str) -> str:
-    """This page in ``lang``: the same path and query, with ``ui`` set (the script keeps the
-    #fragment too)."""
+    """This page in ``lang``: the same query with ``ui`` set, as a query-only link (the browser
+    keeps the path; a path written out here could be ``//elsewhere``). ui.js keeps the #t=."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "ui"]
-    return request.path + "?" + urlencode([*args, ("ui", lang)])
+    return "?" + urlencode([*args, ("ui", lang)])
 
 
 def register(app: Flask) -> None:
