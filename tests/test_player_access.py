@@ -11,7 +11,13 @@ from contextlib import contextmanager
 
 import pytest
 from conftest import EN_LINES, FA_LINES, ROOT
-from test_player_browser import LiveServer, browser, current_time, open_player  # noqa: F401
+from test_player_browser import (  # noqa: F401
+    ARTIFACTS,
+    LiveServer,
+    browser,
+    current_time,
+    open_player,
+)
 
 from align import archive_search
 from align.normalize import normalize
@@ -115,7 +121,6 @@ def test_small_screens_show_the_quote_and_the_current_word(
         page.wait_for_selector("#citation:not([hidden])")
         page.wait_for_function(f"({UNCOVERED})('.row .fa .quote') === 'ok'", timeout=5000)
         assert page.evaluate(NO_SIDEWAYS_SCROLL), name
-        ARTIFACTS = ROOT / "tests" / "artifacts"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"player-{name}.png"))
 
@@ -533,7 +538,6 @@ def test_phone_screenshot_in_persian(browser, server, player_archive):  # noqa: 
         page.evaluate("document.fonts.ready")
         page.evaluate("window.scrollTo(0, 0)")  # the audio player in sight: no corner button
         page.locator("#mini-play").wait_for(state="hidden")
-        ARTIFACTS = ROOT / "tests" / "artifacts"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shot = ARTIFACTS / "player-phone.png"
         page.screenshot(path=str(shot), full_page=True)
