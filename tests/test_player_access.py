@@ -416,6 +416,12 @@ NORMALISATION_CASES = [
     "The Greatest CRIME.",
     "ئ",
     "هیـئت",
+    "هیئَت",
+    "شیئ‌ها",
+    "۱ئ۲",
+    "_ئ_",
+    "aئb",
+    "جزء",
 ]
 
 
