@@ -63,3 +63,7 @@ def test_language_from_the_browser_then_remembered(player_archive, tmp_path):
     assert 'href="?q=%D8%B3%D9%84%D8%A7%D9%85&amp;ui=fa"' in page.text
     page = client.get("//evil.example/x")
     assert "evil.example" not in page.text.split("ui-switch")[1].split("</nav>")[0]
+    # Error pages speak the reader's language too (their message comes from where they arose).
+    page = app.test_client().get("/r/000000000000", headers={"Accept-Language": "fa"})
+    assert page.status_code == 404
+    assert i18n.STRINGS["fa"]["back_to_archive"] in page.text and "۴۰۴" in page.text
