@@ -110,7 +110,13 @@ def test_small_screens_show_the_quote_and_the_current_word(
         page.evaluate(f"document.getElementById('audio').currentTime = {start}")
         page.evaluate("document.getElementById('audio').play()")
         page.wait_for_function("document.querySelector('.row .fa .w.active') !== null")
-        page.wait_for_function(f"({UNCOVERED})('.row .fa .w.active') === 'ok'", timeout=5000)
+        # In sight while the row played from is still the current one: brought into view as
+        # play began, not only at the next row.
+        page.wait_for_function(
+            f"({UNCOVERED})('.row .fa .w.active') === 'ok' && "
+            f"document.querySelector('.row.current .fa').textContent.includes({FA_LINES[1]!r})",
+            timeout=5000,
+        )
         page.evaluate("document.getElementById('audio').pause()")
         # The Persian text is readable: not squeezed below a few words per line.
         width = page.evaluate("document.querySelector('.row .fa').getBoundingClientRect().width")

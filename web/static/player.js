@@ -454,6 +454,8 @@
   }
   audio.addEventListener("play", () => {
     if (!frame) frame = requestAnimationFrame(tick);
+    // Playing brings the passage into view (a seek while paused left the page where it was).
+    if (state.follow && state.activeRow) scrollToRow(state.activeRow);
   });
   audio.addEventListener("timeupdate", () => update(false));
   audio.addEventListener("seeked", () => update(false));
