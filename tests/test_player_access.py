@@ -364,16 +364,41 @@ def test_labels_and_headings(browser, server, player_archive):  # noqa: F811
 # --- correctness ----------------------------------------------------------------------------------
 
 
+# Row starts that the media clock cannot land on: Chromium keeps time in whole microseconds and
+# truncates, so 16.56 s (16559999.999... us) becomes 16.559999 s, a hair before the row begins.
+SHORT_LANDING_STARTS = [1.001, 4.193, 8.386, 16.002]
+
+
+@pytest.fixture(scope="module")
+def short_landing(fa_speech, tmp_path_factory):
+    """(LiveServer, Recording): the test speech with its rows starting at SHORT_LANDING_STARTS."""
+    from conftest import build_player_archive
+
+    from navar.synthetic import SpokenLine
+
+    wav, spans = fa_speech
+    ends = [*(s - 0.05 for s in SHORT_LANDING_STARTS[1:]), min(spans[-1].end, 17.3)]
+    moved = [
+        SpokenLine(sp.text, start, end)
+        for sp, start, end in zip(spans, SHORT_LANDING_STARTS, ends, strict=True)
+    ]
+    root = tmp_path_factory.mktemp("short-landing")
+    archive, rec = build_player_archive(root / "archive", (wav, moved))
+    live = LiveServer(archive.root, root / "cache")
+    yield live, rec
+    live.close()
+
+
 @pytest.mark.parametrize("how", ["time button", "first word", "permalink"])
-def test_seeking_to_a_row_start_lights_that_row(browser, server, player_archive, how):  # noqa: F811
-    rec = player_archive[1]
-    fa = segments(player_archive)
+def test_seeking_to_a_row_start_lights_that_row(browser, short_landing, how):  # noqa: F811
+    server, rec = short_landing
     with browsing(browser) as page:
         for i in (1, 2, 3):
+            start = SHORT_LANDING_STARTS[i]
             if how == "permalink":
-                open_player(page, f"{server.url}/r/{rec.id}#t={fa[i].start}")
+                open_player(page, f"{server.url}/r/{rec.id}#t={start}")
                 page.wait_for_function(
-                    f"Math.abs(document.getElementById('audio').currentTime - {fa[i].start}) < 0.01"
+                    f"Math.abs(document.getElementById('audio').currentTime - {start}) < 0.01"
                 )
             elif how == "time button":
                 open_player(page, f"{server.url}/r/{rec.id}")
@@ -381,6 +406,8 @@ def test_seeking_to_a_row_start_lights_that_row(browser, server, player_archive,
             else:
                 open_player(page, f"{server.url}/r/{rec.id}")
                 page.locator(".row").nth(i + 1).locator(".fa .w").first.click()
+            # The premise: the audio really is a hair short of the row's start.
+            assert start - 0.001 < current_time(page) < start
             page.wait_for_selector(".row .fa .w.active")
             assert page.locator(".row.current .fa").inner_text().split() == FA_LINES[i].split()
             assert page.locator(".row .fa .w.active").inner_text() == FA_LINES[i].split()[0]
