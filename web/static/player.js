@@ -656,7 +656,12 @@
   function citeRow(rowEl) {
     if (!rowEl) return;
     const r = state.rows[rowEl.navarRow];
-    if (r && r.s !== null && r.e !== null) showCitation(r.s, r.e);
+    if (r && r.s !== null && r.e !== null) citeSpan(r.s, r.e);
+  }
+
+  // A citation of a whole passage (a row), by its span.
+  function citeSpan(start, end) {
+    showCitation(start, end);
   }
 
   // Where the deck is not pinned (phones, zoom), a play/pause button stays at hand once the
@@ -847,40 +852,11 @@
     document.getElementById("citation-clip").href =
       `/r/${rec.id}/clip.mp3?start=${num(start)}&end=${num(end)}`;
     document.getElementById("citation").hidden = false;
-    revealQuote(); // the box grew the deck: keep the cited words in sight below it
     history.replaceState(null, "", `#t=${num(start)},${num(end)}`);
   }
 
-  function revealQuote() {
-    const deck = document.getElementById("deck");
-    const box = document.getElementById("citation");
-    // In a pinned deck taller than its room, scroll it just enough to show the whole box.
-    const over = box.getBoundingClientRect().bottom - deck.getBoundingClientRect().bottom;
-    if (deckCover() && over > 0) deck.scrollTop += over;
-    const first = transcriptEl.querySelector(".quote");
-    if (first) reveal(first, false);
-  }
-
-  // Selecting words in the transcript cites exactly the words selected: by mouse (on release),
-  // by keyboard or touch (once the selection has stopped changing).
+  // Selecting words in the transcript cites exactly the words selected.
   transcriptEl.addEventListener("mouseup", citeSelection);
-  let selectionTimer = 0;
-  let mouseDown = false;
-  transcriptEl.addEventListener("mousedown", () => (mouseDown = true));
-  document.addEventListener("mouseup", () => (mouseDown = false));
-  document.addEventListener("selectionchange", () => {
-    clearTimeout(selectionTimer);
-    const now = window.getSelection();
-    if (!now || now.isCollapsed) citedSelection = ""; // the same words may be cited again
-    if (mouseDown) return; // a mouse selection is cited on release
-    selectionTimer = setTimeout(() => {
-      const sel = window.getSelection();
-      const range = sel && sel.rangeCount ? sel.getRangeAt(0) : null;
-      if (range && transcriptEl.contains(range.commonAncestorContainer)) citeSelection();
-    }, 600);
-  });
-
-  let citedSelection = "";
   function citeSelection() {
     const sel = window.getSelection();
     if (!sel || sel.isCollapsed || !sel.rangeCount) return;
@@ -895,12 +871,58 @@
         }
       }
     }
-    // The same selection seen twice (mouseup, then selectionchange) makes one citation.
-    const key = `${start},${end},${sel.toString()}`;
-    if (!isFinite(start) || !(end > start) || key === citedSelection) return;
-    citedSelection = key;
-    showCitation(start, end, sel.toString().trim());
+    if (isFinite(start) && end > start) showCitation(start, end, sel.toString().trim());
   }
+
+  // Keyboard and touch selections make no mouseup: they are cited once the selection has
+  // stopped changing. A mouse selection is cited on release, and not again here.
+  const SELECTION_SETTLE_MS = 600;
+  let selectionTimer = 0;
+  let mouseDown = false;
+  let citedRange = null;
+  function sameRange(a, b) {
+    return (
+      a && b &&
+      a.compareBoundaryPoints(Range.START_TO_START, b) === 0 &&
+      a.compareBoundaryPoints(Range.END_TO_END, b) === 0
+    );
+  }
+  function currentRange() {
+    const sel = window.getSelection();
+    return sel && !sel.isCollapsed && sel.rangeCount ? sel.getRangeAt(0) : null;
+  }
+  transcriptEl.addEventListener("mousedown", () => (mouseDown = true));
+  document.addEventListener("mouseup", () => {
+    mouseDown = false;
+    const range = currentRange(); // just cited by the transcript's own mouseup
+    citedRange = range ? range.cloneRange() : null;
+  });
+  document.addEventListener("selectionchange", () => {
+    clearTimeout(selectionTimer);
+    if (!currentRange()) citedRange = null; // cleared: the same words may be cited again
+    if (mouseDown) return;
+    selectionTimer = setTimeout(() => {
+      const range = currentRange();
+      if (!range || !transcriptEl.contains(range.commonAncestorContainer)) return;
+      if (sameRange(range, citedRange)) return;
+      citedRange = range.cloneRange();
+      citeSelection();
+    }, SELECTION_SETTLE_MS);
+  });
+
+  // The citation box grows the deck when it opens: keep it and the cited words in sight.
+  const citationBox = document.getElementById("citation");
+  function revealQuote() {
+    const deck = document.getElementById("deck");
+    // In a pinned deck taller than its room, scroll it just enough to show the whole box.
+    const over = citationBox.getBoundingClientRect().bottom - deck.getBoundingClientRect().bottom;
+    if (deckCover() && over > 0) deck.scrollTop += over;
+    const first = transcriptEl.querySelector(".quote");
+    if (first) reveal(first, false);
+  }
+  new MutationObserver(() => {
+    if (!citationBox.hidden) revealQuote();
+  }).observe(citationBox, { attributes: true, attributeFilter: ["hidden"] });
 
   document.getElementById("citation-copy").addEventListener("click", async () => {
     const text = document.getElementById("citation-text");
