@@ -664,6 +664,56 @@
     showCitation(start, end);
   }
 
+  // Keyboard and touch selections make no mouseup: they are cited once the selection has
+  // stopped changing. A mouse selection is cited on release, and not again here.
+  const SELECTION_SETTLE_MS = 600;
+  let selectionTimer = 0;
+  let mouseDown = false;
+  let citedRange = null;
+  function sameRange(a, b) {
+    return (
+      a && b &&
+      a.compareBoundaryPoints(Range.START_TO_START, b) === 0 &&
+      a.compareBoundaryPoints(Range.END_TO_END, b) === 0
+    );
+  }
+  function currentRange() {
+    const sel = window.getSelection();
+    return sel && !sel.isCollapsed && sel.rangeCount ? sel.getRangeAt(0) : null;
+  }
+  transcriptEl.addEventListener("mousedown", () => (mouseDown = true));
+  document.addEventListener("mouseup", () => {
+    mouseDown = false;
+    const range = currentRange(); // just cited by the transcript's own mouseup
+    citedRange = range ? range.cloneRange() : null;
+  });
+  document.addEventListener("selectionchange", () => {
+    clearTimeout(selectionTimer);
+    if (!currentRange()) citedRange = null; // cleared: the same words may be cited again
+    if (mouseDown) return;
+    selectionTimer = setTimeout(() => {
+      const range = currentRange();
+      if (!range || !transcriptEl.contains(range.commonAncestorContainer)) return;
+      if (sameRange(range, citedRange)) return;
+      citedRange = range.cloneRange();
+      citeSelection();
+    }, SELECTION_SETTLE_MS);
+  });
+
+  // The citation box grows the deck when it opens: keep it and the cited words in sight.
+  const citationBox = document.getElementById("citation");
+  function revealQuote() {
+    const deck = document.getElementById("deck");
+    // In a pinned deck taller than its room, scroll it just enough to show the whole box.
+    const over = citationBox.getBoundingClientRect().bottom - deck.getBoundingClientRect().bottom;
+    if (deckCover() && over > 0) deck.scrollTop += over;
+    const first = transcriptEl.querySelector(".quote");
+    if (first) reveal(first, false);
+  }
+  new MutationObserver(() => {
+    if (!citationBox.hidden) revealQuote();
+  }).observe(citationBox, { attributes: true, attributeFilter: ["hidden"] });
+
   // Where the deck is not pinned (phones, zoom), a play/pause button stays at hand once the
   // audio player has scrolled out of sight.
   const miniPlay = document.getElementById("mini-play");
@@ -873,56 +923,6 @@
     }
     if (isFinite(start) && end > start) showCitation(start, end, sel.toString().trim());
   }
-
-  // Keyboard and touch selections make no mouseup: they are cited once the selection has
-  // stopped changing. A mouse selection is cited on release, and not again here.
-  const SELECTION_SETTLE_MS = 600;
-  let selectionTimer = 0;
-  let mouseDown = false;
-  let citedRange = null;
-  function sameRange(a, b) {
-    return (
-      a && b &&
-      a.compareBoundaryPoints(Range.START_TO_START, b) === 0 &&
-      a.compareBoundaryPoints(Range.END_TO_END, b) === 0
-    );
-  }
-  function currentRange() {
-    const sel = window.getSelection();
-    return sel && !sel.isCollapsed && sel.rangeCount ? sel.getRangeAt(0) : null;
-  }
-  transcriptEl.addEventListener("mousedown", () => (mouseDown = true));
-  document.addEventListener("mouseup", () => {
-    mouseDown = false;
-    const range = currentRange(); // just cited by the transcript's own mouseup
-    citedRange = range ? range.cloneRange() : null;
-  });
-  document.addEventListener("selectionchange", () => {
-    clearTimeout(selectionTimer);
-    if (!currentRange()) citedRange = null; // cleared: the same words may be cited again
-    if (mouseDown) return;
-    selectionTimer = setTimeout(() => {
-      const range = currentRange();
-      if (!range || !transcriptEl.contains(range.commonAncestorContainer)) return;
-      if (sameRange(range, citedRange)) return;
-      citedRange = range.cloneRange();
-      citeSelection();
-    }, SELECTION_SETTLE_MS);
-  });
-
-  // The citation box grows the deck when it opens: keep it and the cited words in sight.
-  const citationBox = document.getElementById("citation");
-  function revealQuote() {
-    const deck = document.getElementById("deck");
-    // In a pinned deck taller than its room, scroll it just enough to show the whole box.
-    const over = citationBox.getBoundingClientRect().bottom - deck.getBoundingClientRect().bottom;
-    if (deckCover() && over > 0) deck.scrollTop += over;
-    const first = transcriptEl.querySelector(".quote");
-    if (first) reveal(first, false);
-  }
-  new MutationObserver(() => {
-    if (!citationBox.hidden) revealQuote();
-  }).observe(citationBox, { attributes: true, attributeFilter: ["hidden"] });
 
   document.getElementById("citation-copy").addEventListener("click", async () => {
     const text = document.getElementById("citation-text");
