@@ -94,6 +94,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "back_to_archive": "Back to the archive",
         "skip_to_transcript": "Skip to the transcript",
         "sha256": "SHA-256",
+        # Used by pages merged from other branches (unreadable files, refused citations).
+        "nothing_to_cite": "Nothing to cite: {error}",
+        "could_not_be_read": "could not be read",
+        "unreadable_heading": "Could not be read",
+        "unreadable_intro": "These recordings are left out until their files are repaired (the "
+        "server's log says more):",
     },
     "fa": {
         "tagline": "نوارهای گواهی، رونویسی‌شده و قابل استناد",
@@ -166,6 +172,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "back_to_archive": "بازگشت به بایگانی",
         "skip_to_transcript": "پرش به متن",
         "sha256": "SHA-256",
+        "nothing_to_cite": "چیزی برای استناد نیست: {error}",
+        "could_not_be_read": "خوانده نشد",
+        "unreadable_heading": "خوانده نشد",
+        "unreadable_intro": "این نوارها تا پرونده‌هایشان درست نشده کنار گذاشته شده‌اند (گزارش "
+        "کارساز بیشتر می‌گوید):",
     },
 }
 
