@@ -32,7 +32,7 @@ from .normalize import normalize
 log = logging.getLogger(__name__)
 
 INDEX_NAME = ".search.sqlite"
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"  # bump when align.normalize changes: the index holds normalised text
 MIN_SCORE = 0.6  # fuzzy score (0..1) below which a hit is not worth showing
 _CANDIDATES_PER_HIT = 10
 _FULL_SCAN_LIMIT = 200_000  # segments; beyond this only FTS candidates are scored

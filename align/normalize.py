@@ -2,8 +2,9 @@
 
 Persian text from different keyboards, OCR and speech recognisers differs in ways a reader does
 not see: Arabic yeh and kaf (ي ك) against Persian (ی ک), optional diacritics, the zero-width
-non-joiner inside words (می‌خواهم, میخواهم, می خواهم), Persian, Arabic-Indic or Latin digits,
-and punctuation. ``normalize`` removes those differences; ``tokens`` splits the result.
+non-joiner inside words (می‌خواهم, میخواهم, می خواهم), hamza spellings (هیئت, هیأت, هیات),
+Persian, Arabic-Indic or Latin digits, and punctuation. ``normalize`` removes those
+differences; ``tokens`` splits the result.
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ _LETTERS = str.maketrans(
         "٥": "5", "٦": "6", "٧": "7", "٨": "8", "٩": "9",
     }
 )  # fmt: skip
+# Hamza on a yeh seat inside a word, before a letter other than yeh, is the spelling that the
+# older orthography writes with alef: هیئت / هیأت / هیات, مسئله / مسأله / مساله. Before a yeh it
+# stands for yeh (پائیز / پاییز, رئیس / رییس), which the letter table below already gives.
+_HAMZA_FOR_ALEF = re.compile("(?<=\\w)\u0626(?=[^\\W\u06cc\u064a])")
+# A lone hamza is dropped: اجزاء / اجزا, جزء / جز (readers and recognisers omit it).
+_LONE_HAMZA = "\u0621"
 # Harakat, tanwin, shadda, sukun, superscript alef, hamza marks, and tatweel.
 _MARKS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 # Directional marks and other invisible format characters (ZWNJ is handled on its own).
@@ -37,8 +44,9 @@ def normalize(text: str, join_zwnj: bool = True) -> str:
     how most recognisers write it; with False the ZWNJ becomes a space.
     """
     text = unicodedata.normalize("NFKC", text)  # also folds Arabic presentation forms
-    text = text.translate(_LETTERS)
     text = _MARKS.sub("", text)
+    text = _HAMZA_FOR_ALEF.sub("ا", text).replace(_LONE_HAMZA, "")
+    text = text.translate(_LETTERS)
     text = _INVISIBLE.sub("", text)
     text = text.replace(ZWNJ, "" if join_zwnj else " ")
     text = "".join(" " if _is_punct(ch) else ch for ch in text)

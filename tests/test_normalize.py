@@ -16,3 +16,11 @@ def test_zwnj_diacritics_digits_and_punctuation():
 
 def test_compact_ignores_word_splits():
     assert compact("می خواهم") == compact("می‌خواهم")
+
+
+def test_hamza_spellings_fold_together():
+    assert normalize("هیات") == normalize("هیئت") == normalize("هیأت")
+    assert normalize("مسئله") == normalize("مسأله") == normalize("مساله")
+    assert normalize("پائیز") == normalize("پاییز")  # before yeh, hamza's seat stands for yeh
+    assert normalize("رئیس") == normalize("رییس")
+    assert normalize("اجزاء") == normalize("اجزا")

@@ -124,3 +124,15 @@ def test_cli_search_json_and_text(two_recordings):
     assert text.exit_code == 0 and "/r/aaaaaaaaaaaa#t=4,6.5" in text.output
     none = runner.invoke(main, [*args, "zzqx"])
     assert none.exit_code == 0 and "no matches" in none.output
+
+
+def test_hamza_spellings_find_each_other(archive):
+    # هیئت in the transcript, هیات typed by the reader: the same word, so a full-score hit (the
+    # fuzzy ranking alone would give a near miss).
+    _recording(archive, "cccccccccccc", "هیئت")
+    lines = ["اعضای هیئت مدیره آمدند.", "مساله روشن بود."]
+    archive.save_track(_track("cccccccccccc", "fa.asr", lines))
+    archive_search.refresh(archive)
+    for query, segment in (("هیات مدیره", "s00001"), ("مسئله روشن", "s00002")):
+        best = archive_search.search(archive, query)[0]
+        assert (best.segment_id, best.score) == (segment, pytest.approx(1.0)), query

@@ -24,7 +24,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, compression, errors, manifests, media, pages
+from . import api, compression, errors, i18n, manifests, media, pages
 from .library import Library, ServedArchive
 from .peaks import PeakCache
 
@@ -61,6 +61,7 @@ def create_app(archive_root: Path | str, test_config: dict[str, Any] | None = No
     app.register_blueprint(media.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(manifests.bp)
+    i18n.register(app)
     errors.register(app)
     compression.register(app)
 

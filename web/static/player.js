@@ -12,6 +12,11 @@
   const primarySelect = document.getElementById("primary-track");
   const secondarySelect = document.getElementById("secondary-track");
   const SEEK_STEP = 5;
+  // The media clock lands a hair before the time asked for (16.56 -> 16.559999): what is said
+  // at a time is looked up this much later, so a row's own first word is the one highlighted.
+  const SEEK_TOLERANCE = 0.005;
+  const ui = JSON.parse(document.getElementById("ui-strings").textContent);
+  const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
   const state = {
     primary: null, // the track shown right to left (the recording's language)
@@ -25,6 +30,7 @@
     activeRow: null,
   };
   window.navarPlayer = state; // for tests and the curious
+  state.clock = (t) => clock(t); // the one time format (web/i18n.py clock), for tests
 
   // --- small helpers ----------------------------------------------------------------------------
 
@@ -37,6 +43,20 @@
     return node;
   }
 
+  // The interface's words (web/i18n.py), with {name} filled in.
+  function tr(key, vars) {
+    let text = ui.strings[key] || key;
+    for (const [k, v] of Object.entries(vars || {})) text = text.split(`{${k}}`).join(v);
+    return text;
+  }
+
+  // Persian digits in the Persian interface (times, counts); citations keep Latin digits.
+  function digits(text) {
+    const str = String(text);
+    return ui.lang === "fa" ? str.replace(/[0-9]/g, (d) => "۰۱۲۳۴۵۶۷۸۹"[d]) : str;
+  }
+
+  // Whole seconds elapsed, m:ss or h:mm:ss: the same rule as web/i18n.py clock().
   function clock(seconds) {
     const s = Math.max(0, Math.floor(seconds));
     const h = Math.floor(s / 3600);
@@ -44,6 +64,14 @@
     const mm = String(m).padStart(2, "0");
     const ss = String(s % 60).padStart(2, "0");
     return h ? `${h}:${mm}:${ss}` : `${m}:${ss}`;
+  }
+
+  function shownClock(seconds) {
+    return digits(clock(seconds));
+  }
+
+  function kindLabel(track) {
+    return (track && ui.strings[`kind_${track.kind}`]) || (track && track.label) || "";
   }
 
   function num(x) {
@@ -68,8 +96,17 @@
     return found;
   }
 
+  let sayTimer = 0;
   function say(message) {
+    clearTimeout(sayTimer);
     statusEl.textContent = message || "";
+  }
+
+  // A confirmation that goes away by itself, so it is not mistaken for the state of later work.
+  const MESSAGE_SECONDS = 4;
+  function sayForAWhile(message) {
+    say(message);
+    sayTimer = setTimeout(() => say(""), MESSAGE_SECONDS * 1000);
   }
 
   function isTimed(seg) {
@@ -95,16 +132,18 @@
 
   function fillSelect(select, tracks, none) {
     select.textContent = "";
-    if (none) select.appendChild(el("option", { value: "" }, "none"));
+    if (none) select.appendChild(el("option", { value: "" }, tr("track_none")));
     for (const t of tracks) {
-      const untimed = t.timed_segments ? "" : ", not yet in time";
-      select.appendChild(el("option", { value: t.id }, `${t.id} (${t.label}${untimed})`));
+      const comma = ui.lang === "fa" ? "، " : ", ";
+      const untimed = t.timed_segments ? "" : comma + tr("not_timed");
+      select.appendChild(el("option", { value: t.id }, `${t.id} (${kindLabel(t)}${untimed})`));
     }
   }
 
-  function initialChoice(tracks, param) {
+  function initialChoice(tracks, param, none) {
     const wanted = new URLSearchParams(location.search).get(param);
     if (wanted && tracks.some((t) => t.id === wanted)) return wanted;
+    if (none && wanted === "") return ""; // "none" chosen in the menu (?en=)
     const sorted = tracks.slice().sort((a, b) => rank(a) - rank(b));
     return sorted.length ? sorted[0].id : "";
   }
@@ -200,10 +239,10 @@
   function columnHeader(track, cls) {
     const head = el("div", { class: `col-head ${cls}` });
     if (!track) return head;
-    head.appendChild(el("span", { class: "label" }, track.label));
-    head.appendChild(el("code", {}, track.id));
+    head.appendChild(el("span", { class: "label" }, kindLabel(track)));
+    head.appendChild(el("code", { dir: "ltr" }, track.id));
     if (track.kind === "asr" || track.kind === "mt") {
-      head.appendChild(el("span", { class: "badge" }, "machine output: check against the audio"));
+      head.appendChild(el("span", { class: "badge" }, tr("machine_output")));
     }
     return head;
   }
@@ -217,7 +256,10 @@
     const rowEl = el("div", { class: "row" });
     const anchor = row.seg || row.others[0];
     const t = anchor && isTimed(anchor) ? anchor.start : null;
-    const timeBtn = el("button", { class: "time", type: "button" }, t === null ? "–" : clock(t));
+    // Out of the tab order: the transcript is one tab stop (its words, see "keyboard" below),
+    // and a row's first word seeks to the same time.
+    const timeBtn = el("button", { class: "time", type: "button", tabindex: "-1" },
+      t === null ? "–" : shownClock(t));
     if (t !== null) timeBtn.dataset.s = t;
     else timeBtn.disabled = true;
     rowEl.appendChild(timeBtn);
@@ -227,7 +269,8 @@
     const en = el("div", { class: "en", dir: "ltr", lang: secondary ? secondary.language : "en" });
     for (const seg of row.others) renderSegment(en, seg, cols[1]);
     rowEl.append(fa, en);
-    return { el: rowEl, s: t };
+    rowEl.navarRow = state.rows.length;
+    return { el: rowEl, s: t, e: anchor && isTimed(anchor) ? anchor.end : null };
   }
 
   function indexRows() {
@@ -277,11 +320,20 @@
     }
     markQuote();
     update(true);
+    if (!roving || !transcriptEl.contains(roving)) {
+      for (const r of state.rows) {
+        const first = firstItem(r.el);
+        if (first) {
+          setRoving(first, false);
+          break;
+        }
+      }
+    }
     return true;
   }
 
   async function showTracks() {
-    say("Loading the transcript…");
+    say(tr("loading"));
     try {
       const [primary, secondary] = await Promise.all([
         loadTrack(primarySelect.value),
@@ -292,7 +344,7 @@
       state.secondary = secondary;
       if (!primary && !secondary) {
         transcriptEl.textContent = "";
-        transcriptEl.appendChild(el("p", {}, "This recording has no transcript yet."));
+        transcriptEl.appendChild(el("p", {}, tr("no_transcript")));
       } else {
         if (!(await render(primary, secondary))) return;
       }
@@ -305,7 +357,7 @@
         document.body.dataset.ready = "1";
       }
     } catch (err) {
-      say(`The transcript could not be loaded (${err.message}).`);
+      say(tr("load_failed", { error: err.message }));
     }
   }
 
@@ -317,7 +369,7 @@
   }
 
   function update(force) {
-    const t = audio.currentTime;
+    const t = audio.currentTime + SEEK_TOLERANCE;
     const words = new Set();
     for (const col of state.columns) {
       const w = activeIn(col.words, t);
@@ -326,24 +378,57 @@
       if (s) words.add(s.el);
     }
     for (const node of state.activeWords) {
-      if (!words.has(node)) node.classList.remove("active");
+      if (!words.has(node)) {
+        node.classList.remove("active");
+        node.removeAttribute("aria-current");
+      }
     }
-    for (const node of words) node.classList.add("active");
+    for (const node of words) {
+      node.classList.add("active");
+      node.setAttribute("aria-current", "time");
+    }
     state.activeWords = words;
 
     const rows = state.timedRows || [];
     const r = rows[lastStartingBefore(rows, t)] || null;
     if (r !== state.activeRow || force) {
-      if (state.activeRow) state.activeRow.el.classList.remove("current");
-      if (r) r.el.classList.add("current");
+      if (state.activeRow) {
+        state.activeRow.el.classList.remove("current");
+        state.activeRow.el.removeAttribute("aria-current");
+      }
+      if (r) {
+        r.el.classList.add("current");
+        r.el.setAttribute("aria-current", "time");
+        // Tabbing into the transcript lands on the passage being heard.
+        if (!transcriptEl.contains(document.activeElement)) setRoving(firstItem(r.el), false);
+      }
       state.activeRow = r;
       if (r && state.follow && !audio.paused) scrollToRow(r);
     }
+    updateSlider();
     drawWaveform();
   }
 
+  // The sticky deck (when it is sticky: wide, tall screens) hides the top of the window; what
+  // is shown is centred in the part below it. Smooth only when motion is welcome.
+  function deckCover() {
+    const deck = document.getElementById("deck");
+    if (getComputedStyle(deck).position !== "sticky") return 0;
+    return Math.max(0, deck.getBoundingClientRect().bottom);
+  }
+
+  function reveal(node, smooth) {
+    if (!node) return;
+    const box = node.getBoundingClientRect();
+    const top = deckCover();
+    const room = window.innerHeight - top;
+    const y = window.scrollY + box.top - top - Math.max(0, (room - box.height) / 2);
+    const behavior = smooth && !reduceMotion.matches ? "smooth" : "auto";
+    window.scrollTo({ top: Math.max(0, y), behavior });
+  }
+
   function scrollToRow(r) {
-    r.el.scrollIntoView({ block: "center", behavior: "smooth" });
+    reveal(r.el, true);
   }
 
   // Only the reader's own gestures (wheel, touch, keys) stop the following; the player's own
@@ -369,13 +454,15 @@
   }
   audio.addEventListener("play", () => {
     if (!frame) frame = requestAnimationFrame(tick);
+    // Playing brings the passage into view (a seek while paused left the page where it was).
+    if (state.follow && state.activeRow) scrollToRow(state.activeRow);
   });
   audio.addEventListener("timeupdate", () => update(false));
   audio.addEventListener("seeked", () => update(false));
   audio.addEventListener("loadedmetadata", () => drawWaveform());
 
   function seek(t, play) {
-    audio.currentTime = Math.max(0, t);
+    audio.currentTime = Math.min(Math.max(0, t), duration() || Infinity);
     update(false);
     if (play) audio.play().catch(() => {});
   }
@@ -384,6 +471,8 @@
   transcriptEl.addEventListener("click", (ev) => {
     const sel = window.getSelection();
     if (sel && !sel.isCollapsed) return;
+    const item = itemOf(ev.target);
+    if (item) setRoving(item, true);
     const t = startOf(ev.target);
     if (t !== null) seek(t, false);
   });
@@ -399,26 +488,271 @@
 
   // --- keyboard and speed -----------------------------------------------------------------------
 
+  // The transcript is one tab stop: a roving tabindex over its words (and over segments that
+  // have no word times). Inside it, arrows move (left and right follow the text's direction,
+  // up and down go by rows), Enter seeks to the focused word, C cites its row.
+  // Elsewhere, outside text fields: space plays and pauses, left and right move 5 seconds.
+  const ITEMS = ".w, .seg:not(:has(.w))";
+  let roving = null;
+
+  function itemOf(node) {
+    const item = node && node.closest ? node.closest(ITEMS) : null;
+    return item && transcriptEl.contains(item) ? item : null;
+  }
+
+  function rowElOf(node) {
+    return node ? node.closest(".row") : null;
+  }
+
+  function setRoving(item, focus) {
+    if (!item) return;
+    if (roving && roving !== item) roving.removeAttribute("tabindex");
+    roving = item;
+    item.tabIndex = 0;
+    if (focus) item.focus({ preventScroll: true });
+    placeCiteButton(rowElOf(item));
+  }
+
+  function itemsIn(container) {
+    return container ? [...container.querySelectorAll(ITEMS)] : [];
+  }
+
+  function firstItem(rowEl) {
+    return itemsIn(rowEl.querySelector(".fa"))[0] || itemsIn(rowEl)[0] || null;
+  }
+
+  function columnOf(item) {
+    return item.closest(".fa") ? ".fa" : ".en";
+  }
+
+  // The first item of the next row (step +1), or the last of the previous one (step -1).
+  function nextRowItem(rowEl, step) {
+    for (let i = rowEl.navarRow + step; i >= 0 && i < state.rows.length; i += step) {
+      const here = itemsIn(state.rows[i].el);
+      const item = step > 0 ? here[0] : here[here.length - 1];
+      if (item) return item;
+    }
+    return null;
+  }
+
+  function moveInTranscript(item, key) {
+    const rowEl = rowElOf(item);
+    const column = columnOf(item);
+    const rtl = getComputedStyle(item).direction === "rtl";
+    if (key === "ArrowUp" || key === "ArrowDown") {
+      const step = key === "ArrowDown" ? 1 : -1;
+      for (let i = rowEl.navarRow + step; i >= 0 && i < state.rows.length; i += step) {
+        const r = state.rows[i].el;
+        const target = itemsIn(r.querySelector(column))[0] || firstItem(r);
+        if (target) return target;
+      }
+      return null;
+    }
+    if (key === "Home") return state.rows.length ? firstItem(state.rows[0].el) : null;
+    if (key === "End") {
+      for (let i = state.rows.length - 1; i >= 0; i--) {
+        const f = firstItem(state.rows[i].el);
+        if (f) return f;
+      }
+      return null;
+    }
+    // Left and right go through a row in reading order, its Persian then its English, then on
+    // to the next row; the next word is to the left in right-to-left text.
+    const forward = (key === "ArrowLeft") === rtl;
+    const here = itemsIn(rowEl);
+    const i = here.indexOf(item) + (forward ? 1 : -1);
+    if (i >= 0 && i < here.length) return here[i];
+    return nextRowItem(rowEl, forward ? 1 : -1);
+  }
+
+  function transcriptKey(ev, item) {
+    if (["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End"].includes(ev.key)) {
+      const target = moveInTranscript(item, ev.key);
+      if (target) {
+        setRoving(target, true);
+        reveal(target, false);
+      }
+      return true;
+    }
+    if (ev.key === "Enter") {
+      const t = startOf(item);
+      if (t !== null) seek(t, false);
+      return true;
+    }
+    if (ev.key === "c" || ev.key === "C") {
+      citeRow(rowElOf(item));
+      return true;
+    }
+    return false;
+  }
+
+  function playPause() {
+    if (audio.paused) audio.play().catch(() => {});
+    else audio.pause();
+  }
+
+  // Where space plays and pauses even though the element is a button: the row times (focused
+  // by a click, out of the tab order) and the waveform.
+  function spacePlays(target) {
+    return target === canvas || target.matches("#transcript button.time");
+  }
+
   document.addEventListener("keydown", (ev) => {
-    const tag = ev.target.tagName;
-    if (["INPUT", "TEXTAREA", "SELECT", "BUTTON", "AUDIO"].includes(tag)) return;
-    if (ev.key === " ") {
+    if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const target = ev.target;
+    const tag = target.tagName;
+    if (["INPUT", "TEXTAREA", "SELECT", "AUDIO"].includes(tag) || target.isContentEditable) return;
+    const item = itemOf(target);
+    if (item && target === item && transcriptKey(ev, item)) {
       ev.preventDefault();
-      if (audio.paused) audio.play().catch(() => {});
-      else audio.pause();
-    } else if (ev.key === "ArrowLeft") {
+      return;
+    }
+    const onControl = tag === "BUTTON" || tag === "A";
+    if (ev.key === " " && (!onControl || spacePlays(target))) {
+      ev.preventDefault();
+      playPause();
+    } else if (ev.key === "ArrowLeft" || (target === canvas && ev.key === "ArrowDown")) {
       ev.preventDefault();
       seek(audio.currentTime - SEEK_STEP, false);
-    } else if (ev.key === "ArrowRight") {
+    } else if (ev.key === "ArrowRight" || (target === canvas && ev.key === "ArrowUp")) {
       ev.preventDefault();
       seek(audio.currentTime + SEEK_STEP, false);
+    } else if (target === canvas && (ev.key === "Home" || ev.key === "End")) {
+      ev.preventDefault();
+      seek(ev.key === "Home" ? 0 : duration(), false);
+    } else if ((ev.key === "w" || ev.key === "W") && !onControl) {
+      whereAmI();
     } else if (["PageUp", "PageDown", "ArrowUp", "ArrowDown", "Home", "End"].includes(ev.key)) {
       readerScrolled();
     }
   });
-  document.getElementById("speed").addEventListener("change", (ev) => {
-    audio.playbackRate = parseFloat(ev.target.value);
+  // A button activates on the release of space: not the ones where space plays and pauses.
+  document.addEventListener("keyup", (ev) => {
+    if (ev.key === " " && spacePlays(ev.target)) ev.preventDefault();
   });
+
+  // "Where am I?": the time and the passage being heard, read out (the status is a live region).
+  function whereAmI() {
+    const vars = { t: shownClock(audio.currentTime), d: shownClock(duration()) };
+    const r = state.activeRow;
+    const parts = r ? [...r.el.querySelectorAll(".fa, .en")].map((n) => n.textContent.trim()) : [];
+    const text = parts.filter(Boolean).join(" — ");
+    statusEl.textContent = "";
+    // A fresh text node in a moment, so the same words asked twice are read twice.
+    const message = text ? tr("where_text", { ...vars, text }) : tr("where_nothing", vars);
+    setTimeout(() => say(message), 50);
+  }
+  document.getElementById("where").addEventListener("click", whereAmI);
+
+  // The cite button sits in the row of the focused word: Tab from the transcript reaches it.
+  const citeRowBtn = el("button", { type: "button", class: "cite-row", id: "cite-row" });
+  citeRowBtn.textContent = tr("cite_passage");
+  citeRowBtn.addEventListener("click", () => citeRow(rowElOf(citeRowBtn)));
+
+  function placeCiteButton(rowEl) {
+    if (rowEl && citeRowBtn.parentElement !== rowEl) rowEl.appendChild(citeRowBtn);
+  }
+
+  function citeRow(rowEl) {
+    if (!rowEl) return;
+    const r = state.rows[rowEl.navarRow];
+    if (r && r.s !== null && r.e !== null) citeSpan(r.s, r.e);
+  }
+
+  // A citation of a whole passage (a row), by its span.
+  function citeSpan(start, end) {
+    showCitation({ start, end });
+  }
+
+  // Keyboard and touch selections make no mouseup: they are cited once the selection has
+  // stopped changing. A mouse selection is cited on release, and not again here.
+  const SELECTION_SETTLE_MS = 600;
+  let selectionTimer = 0;
+  let mouseDown = false;
+  let citedRange = null;
+  function sameRange(a, b) {
+    return (
+      a && b &&
+      a.compareBoundaryPoints(Range.START_TO_START, b) === 0 &&
+      a.compareBoundaryPoints(Range.END_TO_END, b) === 0
+    );
+  }
+  function currentRange() {
+    const sel = window.getSelection();
+    return sel && !sel.isCollapsed && sel.rangeCount ? sel.getRangeAt(0) : null;
+  }
+  transcriptEl.addEventListener("mousedown", () => (mouseDown = true));
+  document.addEventListener("mouseup", () => {
+    mouseDown = false;
+    const range = currentRange(); // just cited by the transcript's own mouseup
+    citedRange = range ? range.cloneRange() : null;
+  });
+  document.addEventListener("selectionchange", () => {
+    clearTimeout(selectionTimer);
+    if (!currentRange()) citedRange = null; // cleared: the same words may be cited again
+    if (mouseDown) return;
+    selectionTimer = setTimeout(() => {
+      const range = currentRange();
+      if (!range || !transcriptEl.contains(range.commonAncestorContainer)) return;
+      if (sameRange(range, citedRange)) return;
+      citedRange = range.cloneRange();
+      citeSelection();
+    }, SELECTION_SETTLE_MS);
+  });
+
+  // The citation box grows the deck when it opens: keep it and the cited words in sight.
+  const citationBox = document.getElementById("citation");
+  function revealQuote() {
+    const deck = document.getElementById("deck");
+    // In a pinned deck taller than its room, scroll it just enough to show the whole box.
+    const over = citationBox.getBoundingClientRect().bottom - deck.getBoundingClientRect().bottom;
+    if (deckCover() && over > 0) deck.scrollTop += over;
+    const first = transcriptEl.querySelector(".quote");
+    if (first) reveal(first, false);
+  }
+  new MutationObserver(() => {
+    if (!citationBox.hidden) revealQuote();
+  }).observe(citationBox, { attributes: true, attributeFilter: ["hidden"] });
+
+  // Where the deck is not pinned (phones, zoom), a play/pause button stays at hand once the
+  // audio player has scrolled out of sight.
+  const miniPlay = document.getElementById("mini-play");
+  miniPlay.addEventListener("click", playPause);
+  function showPlayState() {
+    miniPlay.textContent = audio.paused ? "▶" : "❚❚";
+    miniPlay.setAttribute("aria-label", tr(audio.paused ? "play" : "pause"));
+  }
+  audio.addEventListener("play", showPlayState);
+  audio.addEventListener("pause", showPlayState);
+  new IntersectionObserver(([entry]) => {
+    miniPlay.hidden = entry.isIntersecting;
+  }).observe(audio);
+
+  // Playback speed is remembered between visits (this browser only).
+  const speedSelect = document.getElementById("speed");
+  function remembered(key) {
+    try {
+      return localStorage.getItem(key);
+    } catch (err) {
+      return null; // storage refused (private mode, policy): nothing is remembered
+    }
+  }
+  function remember(key, value) {
+    try {
+      localStorage.setItem(key, value);
+    } catch (err) {
+      /* as above */
+    }
+  }
+  speedSelect.addEventListener("change", (ev) => {
+    audio.playbackRate = parseFloat(ev.target.value);
+    remember("navar.speed", ev.target.value);
+  });
+  const savedSpeed = remembered("navar.speed");
+  if (savedSpeed && [...speedSelect.options].some((o) => o.value === savedSpeed)) {
+    speedSelect.value = savedSpeed;
+    audio.playbackRate = audio.defaultPlaybackRate = parseFloat(savedSpeed);
+  }
 
   // --- waveform ---------------------------------------------------------------------------------
 
@@ -466,6 +800,21 @@
     const box = canvas.getBoundingClientRect();
     seek(((ev.clientX - box.left) / box.width) * duration(), false);
   });
+
+  // The waveform is a slider for assistive technology: its value is the position in seconds,
+  // read out as "0:24 of 0:40". Updated only when the whole second changes.
+  let sliderSecond = -1;
+  function updateSlider() {
+    const now = Math.floor(audio.currentTime);
+    if (now === sliderSecond) return;
+    sliderSecond = now;
+    canvas.setAttribute("aria-valuemax", String(Math.round(duration() * 10) / 10));
+    canvas.setAttribute("aria-valuenow", String(now));
+    canvas.setAttribute(
+      "aria-valuetext",
+      tr("position_of", { t: shownClock(now), d: shownClock(duration()) })
+    );
+  }
   window.addEventListener("resize", () => drawWaveform());
 
   fetch(`/api/recordings/${rec.id}/peaks`)
@@ -493,9 +842,7 @@
         }
       }
     }
-    if (first) {
-      first.scrollIntoView({ block: "center" });
-    }
+    if (first) reveal(first, false);
     drawWaveform();
   }
 
@@ -649,15 +996,15 @@
     const text = document.getElementById("citation-text");
     try {
       await navigator.clipboard.writeText(text.value);
-      say("Citation copied.");
     } catch (err) {
       text.select();
       document.execCommand("copy");
-      say("Citation copied.");
     }
+    sayForAWhile(tr("copied"));
   });
   document.getElementById("citation-close").addEventListener("click", () => {
     document.getElementById("citation").hidden = true;
+    if (roving) roving.focus({ preventScroll: true }); // back where the citation was asked for
   });
 
   // The quote box: find the words in the loaded transcript (normalised, ignoring spaces); if
@@ -707,14 +1054,14 @@
         return;
       }
     }
-    say("Not in the transcript as written; searching the audio (this can take a while)…");
+    say(tr("searching_audio"));
     try {
       const r = await fetch(`/api/recordings/${rec.id}/find?q=${encodeURIComponent(query)}`);
       const body = await r.json();
       if (!r.ok) throw new Error(body.error || `HTTP ${r.status}`);
       const best = body.matches[0];
       if (!best) {
-        say("The quote was not found.");
+        say(tr("quote_not_found"));
         return;
       }
       say("");
@@ -726,7 +1073,7 @@
           : { start: best.start, end: best.end, quote: best.text, track: best.track };
       await citeAndSeek(req);
     } catch (err) {
-      say(`The quote was not found (${err.message}).`);
+      say(tr("quote_not_found_why", { error: err.message }));
     }
   });
 
@@ -734,6 +1081,7 @@
 
   const hitsEl = document.getElementById("search-hits");
   const searchInput = document.getElementById("search");
+  const searchCount = document.getElementById("search-count");
   const MAX_HITS = 200;
 
   function runSearch() {
@@ -742,6 +1090,7 @@
     for (const node of transcriptEl.querySelectorAll(".hit")) node.classList.remove("hit");
     if (!q) {
       hitsEl.hidden = true;
+      searchCount.textContent = "";
       return;
     }
     const qc = q.replace(/ /g, "");
@@ -753,15 +1102,25 @@
         if (!norm.includes(q) && !norm.replace(/ /g, "").includes(qc)) continue;
         seg.el.classList.add("hit");
         if (++count > MAX_HITS) continue;
-        const li = el("li", { class: "search-hit", "data-s": seg.s });
-        li.appendChild(el("span", { class: "time" }, clock(seg.s)));
-        li.appendChild(el("span", { class: "text", dir: "auto" }, text));
+        // A button per hit: reachable with Tab, activated with Enter or space.
+        const li = el("li", { class: "search-hit" });
+        const btn = el("button", { type: "button", "data-s": seg.s });
+        btn.navarSeg = seg.el;
+        btn.appendChild(el("span", { class: "time" }, shownClock(seg.s)));
+        btn.appendChild(el("span", { class: "text", dir: "auto" }, text));
+        li.appendChild(btn);
         hitsEl.appendChild(li);
       }
     }
-    if (!count) hitsEl.appendChild(el("li", { class: "none" }, "No match in this transcript."));
-    if (count > MAX_HITS) hitsEl.appendChild(el("li", { class: "none" }, `${count} matches; first ${MAX_HITS} shown.`));
+    if (!count) hitsEl.appendChild(el("li", { class: "none" }, tr("no_match")));
     hitsEl.hidden = false;
+    // The count is a live region: a screen reader hears it as the results change.
+    let message = tr("no_match");
+    const n = digits(count);
+    if (count > MAX_HITS) message = tr("matches_capped", { n, max: digits(MAX_HITS) });
+    else if (count === 1) message = tr("one_match");
+    else if (count) message = tr("matches", { n });
+    searchCount.textContent = message;
   }
 
   let searchTimer = 0;
@@ -773,9 +1132,16 @@
     ev.preventDefault();
     runSearch();
   });
+  // Playing or not, a hit takes the transcript to it.
   hitsEl.addEventListener("click", (ev) => {
     const hit = ev.target.closest("[data-s]");
-    if (hit) seek(parseFloat(hit.dataset.s), false);
+    if (!hit) return;
+    seek(parseFloat(hit.dataset.s), false);
+    const row = rowElOf(hit.navarSeg);
+    if (row) {
+      reveal(row, true);
+      setRoving(firstItem(row), false);
+    }
   });
 
   // --- start ------------------------------------------------------------------------------------
@@ -783,8 +1149,16 @@
   fillSelect(primarySelect, primaryCandidates(), false);
   fillSelect(secondarySelect, secondaryCandidates(), true);
   primarySelect.value = initialChoice(primaryCandidates(), "fa");
-  secondarySelect.value = initialChoice(secondaryCandidates(), "en");
-  primarySelect.addEventListener("change", showTracks);
-  secondarySelect.addEventListener("change", showTracks);
+  secondarySelect.value = initialChoice(secondaryCandidates(), "en", true);
+  // The menus' choice goes into the address (?fa=&en=), so a copied link shows the same tracks.
+  function chooseTracks() {
+    const params = new URLSearchParams(location.search);
+    params.set("fa", primarySelect.value);
+    params.set("en", secondarySelect.value);
+    history.replaceState(history.state, "", `${location.pathname}?${params}${location.hash}`);
+    showTracks();
+  }
+  primarySelect.addEventListener("change", chooseTracks);
+  secondarySelect.addEventListener("change", chooseTracks);
   showTracks();
 })();
