@@ -61,7 +61,8 @@ def test_language_from_the_browser_then_remembered(player_archive, tmp_path):
     # The switch keeps the search, and never links off the site from a crafted path.
     page = client.get("/?q=%D8%B3%D9%84%D8%A7%D9%85&ui=en")
     assert 'href="?q=%D8%B3%D9%84%D8%A7%D9%85&amp;ui=fa"' in page.text
-    page = client.get("//evil.example/x")
+    page = client.get("/", environ_overrides={"PATH_INFO": "//evil.example/x"})
+    assert "ui-switch" in page.text
     assert "evil.example" not in page.text.split("ui-switch")[1].split("</nav>")[0]
     # Error pages speak the reader's language too (their message comes from where they arose).
     page = app.test_client().get("/r/000000000000", headers={"Accept-Language": "fa"})
