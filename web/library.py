@@ -21,7 +21,7 @@ from werkzeug.exceptions import NotFound
 from transcribe.archive import Archive, valid_recording_id, valid_track_id
 from transcribe.errors import NavarError
 from transcribe.subtitles import is_rtl
-from transcribe.transcript import KIND_LABELS, SCHEMA_ID, Recording, Track, track_from_dict
+from transcribe.transcript import KIND_LABELS, SCHEMA_IDS, Recording, Track, track_from_dict
 
 from .peaks import PeakCache
 
@@ -157,7 +157,7 @@ class Library:
 
 
 def _check_track(data: dict, rec_id: str) -> None:
-    if data.get("schema") != SCHEMA_ID or data.get("type") != "track":
+    if data.get("schema") not in SCHEMA_IDS or data.get("type") != "track":
         raise ValueError("not a track of this schema")
     if data.get("recording_id") != rec_id or data.get("kind") not in KIND_LABELS:
         raise ValueError("track does not belong here")
@@ -204,5 +204,6 @@ def recording_summary(rec: Recording, tracks: list[dict]) -> dict:
         "original_name": rec.original_name,
         "source_notes": rec.source_notes,
         "added": rec.added,
+        "speakers": [{"id": s.id, "name": s.name, "notes": s.notes} for s in rec.speakers],
         "tracks": tracks,
     }
