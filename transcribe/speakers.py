@@ -22,6 +22,7 @@ MAX_NAME_WORDS = 4  # "Mehdi Bazargan", "آیت‌الله سید محمود ط�
 MAX_NAME_CHARS = 40
 COLONS = ":\uff1a"  # ASCII and full-width colon (Persian text uses the ASCII one)
 _PREFIX = re.compile(rf"^([^{COLONS}]{{1,{MAX_NAME_CHARS}}}?)\s*[{COLONS}](?:\s+(.*))?$")
+_KNOWN = re.compile(rf"^(.{{1,{2 * MAX_NAME_CHARS}}}?)\s*[{COLONS}]\s+(.+)$")
 _SENTENCE_PUNCTUATION = set('.!?,;،؛؟«»"“”()[]{}<>/\\=')
 _MARKS = "\u200e\u200f\u202a\u202b\u202c\ufeff"
 
@@ -45,10 +46,10 @@ def split_prefix(line: str) -> tuple[str | None, str]:
 
 def split_lines(lines: Sequence[str], known: Iterable[str] = ()) -> list[tuple[str | None, str]]:
     """(speaker name or None, text) for each line, by the rules in this module's docstring."""
-    candidates = [split_prefix(line) for line in lines]
+    known_keys = {key(k) for k in known}
+    candidates = [_candidate(line, known_keys) for line in lines]
     counts = Counter(key(n) for n, _ in candidates if n)
     every = bool(lines) and all(n for n, _ in candidates)
-    known_keys = {key(k) for k in known}
     out = []
     for line, (name, rest) in zip(lines, candidates, strict=True):
         if name and (every or counts[key(name)] >= 2 or key(name) in known_keys):
@@ -56,6 +57,15 @@ def split_lines(lines: Sequence[str], known: Iterable[str] = ()) -> list[tuple[s
         else:
             out.append((None, line))
     return out
+
+
+def _candidate(line: str, known_keys: set[str]) -> tuple[str | None, str]:
+    name, rest = split_prefix(line)
+    if name is None:
+        m = _KNOWN.match(line.strip().lstrip(_MARKS).strip())
+        if m and key(m.group(1)) in known_keys:  # a known name may hold any character
+            return " ".join(m.group(1).split()), m.group(2).strip()
+    return name, rest
 
 
 def key(name: str) -> str:
