@@ -292,3 +292,23 @@ def test_search_limited_to_a_speaker(tmp_path, fa_speech):
     client = create_app(archive.root, {"TESTING": True}).test_client()
     hits = client.get("/api/search", query_string={"q": word, "speaker": "Ali"}).get_json()
     assert hits and {h["speaker"] for h in hits} == {"Ali"}
+
+
+def test_align_reference_keeps_each_lines_speaker(archive, fa_speech, tmp_path):
+    from click.testing import CliRunner
+    from conftest import FA_LINES
+
+    from navar.cli import main
+
+    rec = archive.add(fa_speech[0]).recording
+    src = tmp_path / "meeting.txt"
+    names = ["مهدی بازرگان", "Ali", "مهدی بازرگان", "Ali"]
+    src.write_text("".join(f"{n}: {t}\n" for n, t in zip(names, FA_LINES, strict=True)), "utf-8")
+    result = CliRunner().invoke(main, ["--archive", str(archive.root), "align", rec.id,
+                                       "--reference", str(src)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    track = archive.track(rec.id, "fa.reference")
+    rec = archive.recording(rec.id)
+    assert [rec.speaker_name(s.speaker) for s in track.segments] == names
+    assert [s.text for s in track.segments] == FA_LINES  # the names are not aligned as speech
+    assert all(s.timed for s in track.segments)

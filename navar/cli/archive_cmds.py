@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -90,6 +89,8 @@ def show(ctx, recording_id, as_json):
     )
     if rec.source_notes:
         click.echo("  notes     " + rec.source_notes.replace("\n", "\n            "))
+    if rec.speakers:
+        click.echo("  speakers  " + "; ".join(f"{s.name} ({s.id})" for s in rec.speakers))
     for t in tracks:
         s = _track_summary(t)
         click.echo(
@@ -203,7 +204,12 @@ def _import_edit(archive, rec_id, file, edit_of, editor, track_id, force, model,
     from align.corrections import EditOptions
     from navar.edit_import import import_edit
 
-    editor = (editor or os.environ.get("NAVAR_ACTOR") or getpass.getuser()).strip()
+    if not (editor or "").strip():
+        try:
+            editor = getpass.getuser()
+        except (OSError, KeyError):  # no login name (some containers): say so rather than guess
+            raise click.UsageError("say who made the edit: --editor NAME or NAVAR_ACTOR") from None
+    editor = editor.strip()
     done = import_edit(archive, rec_id, file, edit_of, editor, target_id=track_id, force=force,
                        model=model, options=EditOptions(margin_s=margin))  # fmt: skip
     r = done.result
