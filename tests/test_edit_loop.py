@@ -182,14 +182,17 @@ def test_edit_text_reads_splits_merges_and_keeps_bracketed_words():
         "چهار\n"
         "[s00003]\n"
         "[s00003] او گفت: نه\n"  # its own text, not a speaker
+        "[s00004] علی: پنج [s00005] علی: شش\n"  # merged: one speaker
     )
-    segments = {"s00001": "یک دو", "s00002": "سه", "s00003": "او گفت: نه"}
+    segments = {"s00001": "یک دو", "s00002": "سه", "s00003": "او گفت: نه", "s00004": "پنج",
+                "s00005": "شش"}  # fmt: skip
     edit = edit_text.parse_edit_text(raw, segments, ("علی",))
     assert (edit.track, edit.version, edit.recording_id) == ("fa.asr", 3, "0123456789ab")
     assert [(x.ids, x.speaker, x.text) for x in edit.lines] == [
         (["s00001", "s00002"], "علی", "یک [inaudible] دو سه"),
         ([], None, "چهار"),
         (["s00003"], None, "او گفت: نه"),
+        (["s00004", "s00005"], "علی", "پنج شش"),
     ]  # the emptied s00003 is dropped
 
 

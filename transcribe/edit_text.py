@@ -7,7 +7,8 @@ since changed is refused instead of silently undoing someone else's work. What a
 - change words, or the speaker (``Name:`` after the id, at most four words; a new name becomes
   a new speaker);
 - split a line: break it into lines; a line without an ``[id]`` continues the segment above;
-- merge lines: join them; the ``[id]`` of the second line stays inside the joined line;
+- merge lines: join them; the ``[id]`` of the second line stays inside the joined line (its
+  speaker prefix, if a known speaker, is dropped: the merged line has the first one's);
 - delete a line, which drops its segment.
 
 Reading gives ``EditLine``s; ``align.corrections`` turns them into a new version of the track.
@@ -77,6 +78,7 @@ def parse_edit_text(
     """Read an edit file; ``segments`` maps the edited track's segment ids to their text (only
     those count as ids in a line, so ``[inaudible]`` stays text)."""
     segment_ids = set(segments)
+    known_keys = {speakers.key(k) for k in known_speakers}
     rows = raw.splitlines()
     m = _HEADER_RE.match(rows[0].replace(RLM, "").strip()) if rows else None
     if m is None:
@@ -95,14 +97,18 @@ def parse_edit_text(
             ids.append(lead.group(1))
             line = line[lead.end() :]
 
-        def inner(match, ids=ids):
-            if match.group(1) in segment_ids:
-                ids.append(match.group(1))
-                return " "
-            return match.group(0)
-
-        line = " ".join(_ANY_ID.sub(inner, line).split())
-        found.append((number, ids, line))
+        parts = _ANY_ID.split(line)  # text, id, text, id, ...: ids of merged lines inside
+        line = parts[0]
+        for sid, rest in zip(parts[1::2], parts[2::2], strict=True):
+            if sid not in segment_ids:  # [inaudible] and the like are text
+                line += f" [{sid}] {rest}"
+                continue
+            ids.append(sid)
+            name, after = speakers.split_prefix(rest)
+            if name and speakers.key(name) in known_keys:  # a merged line's speaker: one is kept
+                rest = after
+            line += " " + rest
+        found.append((number, ids, " ".join(line.split())))
     named = speakers.split_lines([text for _, _, text in found], known_speakers)
     edit = EditFile(m["track"], int(m["version"]), m["rec"], m["digest"])
     for (number, ids, line), (name, text) in zip(found, named, strict=True):
