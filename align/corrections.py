@@ -91,8 +91,9 @@ def apply_edit(
             result.unchanged.append(seg.id)
             continue
         ids = _new_ids(parents[0].id, len(g.lines), taken)
-        window = _window(track, parents, order, options.margin_s)
-        if window is None or track.kind in TRANSLATION_KINDS or decode is None:
+        translation = track.kind in TRANSLATION_KINDS  # keeps its old span, not widened
+        window = _window(track, parents, order, 0.0 if translation else options.margin_s)
+        if window is None or translation or decode is None:
             segs = _untimed(g, ids, window)
         else:
             segs = _aligned(g, ids, window, decode, model, track.language)

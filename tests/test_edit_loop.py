@@ -212,3 +212,16 @@ def test_a_file_that_is_not_an_edit_is_refused(edit_archive, tmp_path):
     result = _run(archive, "import", rec.id, str(path), "--edit-of", "fa.asr")
     assert result.exit_code == 1 and "not a Navar edit file" in result.output
     assert not archive.has_track(rec.id, "fa.reference")
+
+
+def test_a_changed_translation_line_keeps_its_window_without_word_times(edit_archive):
+    archive, rec, _ = edit_archive
+    mt = archive.track(rec.id, "en.mt")
+    lines = [edit_text.EditLine(i + 1, [s.id], s.text) for i, s in enumerate(mt.segments)]
+    lines[2].text = "He told us that we have to write the truth."
+    result = apply_edit(mt, lines, decode=None)
+    assert result.changed == ["s00003"] and len(result.unchanged) == 3
+    seg, old = result.segments[2], mt.segments[2]
+    assert seg.text == lines[2].text and not seg.words and "edited" in seg.flags
+    assert (seg.start, seg.end) == (old.start, old.end)
+    assert result.segments[3] == mt.segments[3]
