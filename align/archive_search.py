@@ -10,6 +10,9 @@ ZWNJ and digits do not matter. FTS5 finds candidates by words (any word, with pr
 Persian suffixes such as ها and ی attach to words); rapidfuzz then scores each candidate against
 the whole query, which also survives the misspellings of machine transcription. When FTS finds
 too few candidates, a fuzzy scan over all segments fills in.
+
+Each indexed segment keeps its speaker's display name (a translation's segment, the speaker of
+the segments it renders), so a search can be limited to one speaker.
 """
 
 from __future__ import annotations
@@ -26,13 +29,14 @@ from rapidfuzz import fuzz, process
 
 from transcribe.archive import Archive, valid_recording_id
 from transcribe.errors import NavarError
+from transcribe.speakers import key as speaker_key
 
 from .normalize import normalize
 
 log = logging.getLogger(__name__)
 
 INDEX_NAME = ".search.sqlite"
-INDEX_VERSION = "2"  # bump when align.normalize changes: the index holds normalised text
+INDEX_VERSION = "3"  # bump when the schema or align.normalize changes (3: speakers, hamza)
 MIN_SCORE = 0.6  # fuzzy score (0..1) below which a hit is not worth showing
 _CANDIDATES_PER_HIT = 10
 _FULL_SCAN_LIMIT = 200_000  # segments; beyond this only FTS candidates are scored
@@ -44,6 +48,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS segments USING fts5(
     norm,
     recording_id UNINDEXED, title UNINDEXED, track UNINDEXED, language UNINDEXED,
     kind UNINDEXED, segment_id UNINDEXED, start UNINDEXED, "end" UNINDEXED, text UNINDEXED,
+    speaker UNINDEXED, speaker_key UNINDEXED,
     tokenize = "unicode61 remove_diacritics 0"
 );
 """
@@ -62,6 +67,7 @@ class SearchHit:
     text: str
     score: float  # 0..1, how closely the segment matches the query
     permalink: str  # /r/<id>#t=<start>,<end>, the player's address for this span
+    speaker: str | None = None  # who speaks the segment, when the track says
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -138,8 +144,10 @@ def search(
     limit: int = 20,
     language: str | None = None,
     refresh_index: bool = True,
+    speaker: str | None = None,
 ) -> list[SearchHit]:
-    """The segments that best match ``query`` across the archive, best first.
+    """The segments that best match ``query`` across the archive, best first; only those
+    ``speaker`` speaks (a display name, compared without case or letter variants) when given.
 
     ``refresh_index=False`` only reads the index (the web app's public routes write nothing;
     ``navar serve`` keeps the index fresh from a thread of its own).
@@ -157,9 +165,10 @@ def search(
         return []
     try:
         with _connect(archive, write=False) as db:
-            rows = _fts_candidates(db, q, limit * _CANDIDATES_PER_HIT, language)
+            where = _filters(language, speaker)
+            rows = _fts_candidates(db, q, limit * _CANDIDATES_PER_HIT, where)
             if len(rows) < limit:
-                rows.update(_fuzzy_candidates(db, q, limit * _CANDIDATES_PER_HIT, language))
+                rows.update(_fuzzy_candidates(db, q, limit * _CANDIDATES_PER_HIT, where))
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):  # the first build has created the file, not the tables
             return []
@@ -212,16 +221,22 @@ def _index_recording(db: sqlite3.Connection, archive: Archive, rec_id: str, sig:
         log.warning("search index: skipping %s (%s)", rec_id, exc)
         db.execute("DELETE FROM indexed WHERE recording_id = ?", (rec_id,))
         return
-    rows = [
-        (normalize(s.text), rec_id, rec.title, t.id, t.language, t.kind, s.id, s.start, s.end,
-         s.text)
-        for t in tracks
-        for s in t.segments
-        if s.text.strip()
-    ]  # fmt: skip
+    by_id = {t.id: t for t in tracks}
+    rows = []
+    for t in tracks:
+        source = by_id.get(t.source_track or "")
+        spoken = {s.id: s.speaker for s in source.segments} if source else {}
+        for s in t.segments:
+            if not s.text.strip():
+                continue
+            who = s.speaker or next((spoken[i] for i in s.source_ids if spoken.get(i)), None)
+            name = rec.speaker_name(who)
+            who_key = speaker_key(name) if name else None
+            rows.append((normalize(s.text), rec_id, rec.title, t.id, t.language, t.kind, s.id,
+                         s.start, s.end, s.text, name, who_key))  # fmt: skip
     db.executemany(
         "INSERT INTO segments (norm, recording_id, title, track, language, kind, segment_id, "
-        'start, "end", text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'start, "end", text, speaker, speaker_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         rows,
     )
     db.execute("INSERT OR REPLACE INTO indexed VALUES (?, ?)", (rec_id, sig))
@@ -245,8 +260,9 @@ def _connect(archive: Archive, write: bool = True) -> Iterator[sqlite3.Connectio
             db.execute("PRAGMA journal_mode=DELETE")
             db.executescript(_SCHEMA)
             version = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-            if version is None or version[0] != INDEX_VERSION:
-                db.execute("DELETE FROM segments")
+            if version is None or version[0] != INDEX_VERSION:  # columns may differ: start anew
+                db.execute("DROP TABLE segments")
+                db.executescript(_SCHEMA)
                 db.execute("DELETE FROM indexed")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (INDEX_VERSION,))
         yield db
@@ -257,28 +273,31 @@ def _connect(archive: Archive, write: bool = True) -> Iterator[sqlite3.Connectio
 # --- querying -----------------------------------------------------------------------------------
 
 
-def _fts_candidates(db, q: str, n: int, language: str | None) -> dict:
+def _filters(language: str | None, speaker: str | None) -> tuple[str, list]:
+    """SQL conditions (joined by AND, each starting with it) and their arguments."""
+    sql, args = "", []
+    if language:
+        sql += " AND language = ?"
+        args.append(language)
+    if speaker is not None:
+        sql += " AND speaker_key = ?"
+        args.append(speaker_key(speaker))
+    return sql, args
+
+
+def _fts_candidates(db, q: str, n: int, where: tuple[str, list]) -> dict:
     # Each word quoted (FTS syntax stays inert) and prefix-matched; any word may match.
     match = " OR ".join(f'"{w}"*' for w in dict.fromkeys(q.replace('"', " ").split()))
     if not match:
         return {}
     sql = "SELECT rowid, *, bm25(segments) AS rank FROM segments WHERE segments MATCH ?"
-    args: list = [match]
-    if language:
-        sql += " AND language = ?"
-        args.append(language)
-    sql += " ORDER BY rank LIMIT ?"
-    args.append(n)
-    return {r["rowid"]: (r, r["rank"]) for r in db.execute(sql, args)}
+    sql += where[0] + " ORDER BY rank LIMIT ?"
+    return {r["rowid"]: (r, r["rank"]) for r in db.execute(sql, [match, *where[1], n])}
 
 
-def _fuzzy_candidates(db, q: str, n: int, language: str | None) -> dict:
-    sql = "SELECT rowid, norm FROM segments"
-    args: list = []
-    if language:
-        sql += " WHERE language = ?"
-        args.append(language)
-    rows = db.execute(sql + " LIMIT ?", [*args, _FULL_SCAN_LIMIT]).fetchall()
+def _fuzzy_candidates(db, q: str, n: int, where: tuple[str, list]) -> dict:
+    sql = "SELECT rowid, norm FROM segments WHERE 1" + where[0]
+    rows = db.execute(sql + " LIMIT ?", [*where[1], _FULL_SCAN_LIMIT]).fetchall()
     choices = {r["rowid"]: r["norm"] for r in rows}
     best = process.extract(
         q, choices, scorer=fuzz.partial_ratio, limit=n, score_cutoff=MIN_SCORE * 100
@@ -326,6 +345,7 @@ def _hit(row: sqlite3.Row, score: float) -> SearchHit:
         text=row["text"],
         score=score,
         permalink=permalink(row["recording_id"], row["start"], row["end"]),
+        speaker=row["speaker"] if "speaker" in row.keys() else None,  # noqa: SIM118 (v1 index)
     )
 
 

@@ -8,6 +8,10 @@ permalink ``/r/<id>#t=<start>,<end>`` (W3C Media Fragments).
 Each cited text says how it is tied to the audio (``align.pairing``): its own words' aligned
 times, or only whole segments, which are then cited whole with their own span ("translation of
 the sentence 00:00:24.970–00:00:32.800"). Nothing is sliced by proportion.
+
+A cited text names who speaks it: the speakers of its segments (for a translation without
+speakers of its own, those of the segments it renders, else those of the text it is paired
+with), by the recording's display names.
 """
 
 from __future__ import annotations
@@ -91,8 +95,11 @@ class Citation:
 
 
 def describe(t: CitedText) -> str:
-    """One cited text, labelled with its track, its kind and how it is tied to the audio."""
+    """One cited text, labelled with its track, its kind, who speaks it and how it is tied to
+    the audio."""
     head = f"{t.language} ({t.track}, {KIND_LABELS.get(t.kind, t.kind)})"
+    if t.speakers:
+        head += ", spoken by " + " and ".join(t.speakers)
     if t.match != SEGMENTS or t.start is None or t.end is None:
         return f"{head}: {t.text}"
     noun = "sentence" if len(t.segment_ids) == 1 else "sentences"
@@ -161,7 +168,27 @@ def cite_span(
                 cit.texts.append(cited)
                 anchor = anchor or (cited, t)
                 break
+    _name_speakers(cit, rec, tracks)
     return cit
+
+
+def _name_speakers(cit: Citation, rec: Recording, tracks: Sequence[Track]) -> None:
+    """Fill in who speaks each cited text, from its segments (or the segments they render)."""
+    by_id = {t.id: t for t in tracks}
+    for cited in cit.texts:
+        track = by_id.get(cited.track)
+        if track is None:
+            continue
+        segs = [s for s in track.segments if s.id in set(cited.segment_ids)]
+        ids = [s.speaker for s in segs if s.speaker]
+        source = by_id.get(track.source_track or "")
+        if not ids and source is not None:
+            rendered = {sid for s in segs for sid in s.source_ids}
+            ids = [s.speaker for s in source.segments if s.id in rendered and s.speaker]
+        cited.speakers = list(dict.fromkeys(rec.speaker_name(i) for i in ids))
+    # A text paired with the quoted one says what it says: the same speakers, when it names none.
+    for cited in cit.texts[1:]:
+        cited.speakers = cited.speakers or list(cit.texts[0].speakers)
 
 
 def cite_text(
@@ -201,6 +228,7 @@ def cite_text(
             if cited:
                 cit.texts.append(cited)
                 break
+    _name_speakers(cit, rec, tracks)
     return cit
 
 

@@ -54,6 +54,8 @@ class CitedText:
     # When ``text`` is a quoted part of segments that are only timed whole: those segments'
     # whole text, whose span ``start``/``end`` is.
     segments_text: str | None = None
+    # Who speaks the cited segments (display names, in order); empty when the track names none.
+    speakers: list[str] = field(default_factory=list)
 
     @property
     def whole_segments(self) -> bool:

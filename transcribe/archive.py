@@ -6,6 +6,7 @@ Layout::
     transcripts/<id>/recording.json       what the recording is (title, SHA-256, duration, ...)
     transcripts/<id>/tracks/<track>.json  one file per track (fa.asr, en.mt, ...)
     transcripts/<id>/custody.jsonl        the chain-of-custody log (transcribe/custody.py)
+    transcripts/<id>/versions/<track>.v<N>.json  earlier versions of tracks an edit replaced
 
 A recording's id is the first 12 hex digits of the SHA-256 of its original bytes, so adding the
 same bytes twice finds the recording that is already there. Every write is atomic.
@@ -213,6 +214,31 @@ class Archive:
             have = ", ".join(self.track_ids(rec_id)) or "none"
             raise ArchiveError(f"recording {rec_id} has no track {track_id!r} (tracks: {have})")
         return track_from_dict(_loads(path))
+
+    def track_digest(self, rec_id: str, track_id: str) -> str:
+        """The SHA-256 of the track file as it is now: an edit names it, to be refused if the
+        track has changed since."""
+        path = self._track_path(rec_id, track_id)
+        if not path.is_file():
+            raise ArchiveError(f"recording {rec_id} has no track {track_id!r}")
+        return sha256_of(path)
+
+    def keep_version(self, rec_id: str, track_id: str) -> Path | None:
+        """Copy the track file as it is now to ``versions/`` before an edit replaces it; an
+        earlier copy of the same version is never overwritten. None when there is no track."""
+        path = self._track_path(rec_id, track_id)
+        if not path.is_file():
+            return None
+        data = path.read_bytes()
+        track = self.track(rec_id, track_id)
+        versions = self._recording_dir(rec_id) / "versions"
+        target = versions / f"{track_id}.v{track.version}.json"
+        if target.exists() and target.read_bytes() != data:  # a replaced track began again at 1
+            digest = hashlib.sha256(data).hexdigest()[:12]
+            target = versions / f"{track_id}.v{track.version}.{digest}.json"
+        if not target.exists():
+            atomic.write_bytes(target, data)
+        return target
 
     def track_ids(self, rec_id: str) -> list[str]:
         d = self._recording_dir(rec_id) / "tracks"

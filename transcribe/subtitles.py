@@ -10,6 +10,11 @@ title, id and SHA-256, track and kind) and gives each line its times; a machine 
 in every format says it is machine output not to be quoted unchecked (a NOTE in WebVTT, a first
 cue in SRT, which has no comments, and a header line in text). Importing such a file back
 skips what the export added.
+
+Speakers travel too: a WebVTT cue starts with a voice span ``<v Name>``, an SRT cue and a text
+line with ``Name: ``; importing reads them back (and plain "Name: text" lines, see
+``transcribe.speakers``) as display names on the segments, which ``speakers.attach`` turns into
+the recording's speaker ids before the track is saved.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pathlib import Path
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
+from . import speakers
 from .errors import FormatError
 from .transcript import Provenance, Recording, Segment, Track, segment_id, track_to_dict
 
@@ -62,7 +68,7 @@ def export(track: Track, fmt: str, recording: Recording | None = None) -> str:
     if fmt == "vtt":
         return to_vtt(track, recording)
     if fmt == "srt":
-        return to_srt(track)
+        return to_srt(track, recording)
     if fmt == "txt":
         return to_text(track, recording)
     if fmt == "json":
@@ -70,17 +76,29 @@ def export(track: Track, fmt: str, recording: Recording | None = None) -> str:
     raise FormatError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
 
 
-def _captions(track: Track, escape: bool) -> webvtt.WebVTT:
+def speaker_name(seg: Segment, recording: Recording | None) -> str | None:
+    """The display name of ``seg``'s speaker (its id when the recording is not at hand)."""
+    if seg.speaker is None:
+        return None
+    return recording.speaker_name(seg.speaker) if recording is not None else seg.speaker
+
+
+def _captions(track: Track, escape: bool, recording: Recording | None = None) -> webvtt.WebVTT:
     vtt = webvtt.WebVTT()
     rtl = is_rtl(track.language)
     for seg in track.segments:
         if not seg.timed or not seg.text.strip():
             continue
         text = " ".join(seg.text.split())
+        name = speaker_name(seg, recording)
         if escape:  # cue text is markup in WebVTT; transcript text is data
             text = _escape(text)
+        elif name:
+            text = f"{name}: {text}"
         if rtl:
             text = RLM + text
+        if escape and name:  # the voice span opens the cue; the mark still leads the text
+            text = f"<v {_escape(' '.join(name.split()))}>{text}"
         vtt.captions.append(
             webvtt.Caption(
                 start=timestamp(seg.start),
@@ -111,7 +129,7 @@ def _escape(text: str) -> str:
 
 
 def to_vtt(track: Track, recording: Recording | None = None) -> str:
-    vtt = _captions(track, escape=True)
+    vtt = _captions(track, escape=True, recording=recording)
     if track.is_machine:
         vtt.header_comments.append(machine_warning(track))
     if recording is not None:
@@ -123,8 +141,8 @@ def to_vtt(track: Track, recording: Recording | None = None) -> str:
     return buf.getvalue()
 
 
-def to_srt(track: Track) -> str:
-    captions = _captions(track, escape=False)
+def to_srt(track: Track, recording: Recording | None = None) -> str:
+    captions = _captions(track, escape=False, recording=recording)
     if track.is_machine:  # SRT has no comments: the warning is the first cue
         warning = webvtt.Caption(start=timestamp(0), end=timestamp(MACHINE_CUE_S),
                                  text=f"[{machine_warning(track)}]")  # fmt: skip
@@ -143,7 +161,9 @@ def to_text(track: Track, recording: Recording | None = None) -> str:
         if not s.text.strip():
             continue
         when = f"{timestamp(s.start)}-{timestamp(s.end)}" if s.timed else "untimed"
-        lines.append(f"[{when}] {' '.join(s.text.split())}")
+        name = speaker_name(s, recording)
+        who = f"{name}: " if name else ""
+        lines.append(f"[{when}] {who}{' '.join(s.text.split())}")
     return "\n".join(lines) + "\n"
 
 
@@ -174,8 +194,12 @@ def read_track(
     track_id: str | None = None,
     fmt: str | None = None,
     software: str = "navar",
+    known_speakers: tuple[str, ...] = (),
 ) -> Track:
-    """Read a VTT, SRT or text file as a track. Text gives untimed segments, one per line."""
+    """Read a VTT, SRT or text file as a track. Text gives untimed segments, one per line.
+
+    Segments carry their speaker's display name (``known_speakers``, the recording's, are
+    always recognised as prefixes); ``speakers.attach`` turns them into ids."""
     path = Path(path)
     fmt = fmt or guess_format(path)
     try:
@@ -185,9 +209,9 @@ def read_track(
     except OSError as exc:
         raise FormatError(f"{path}: {exc.strerror}") from exc
     if fmt == "txt":
-        segments = parse_text(raw)
+        segments = parse_text(raw, known_speakers)
     elif fmt in ("vtt", "srt"):
-        segments = parse_captions(raw, fmt, path)
+        segments = parse_captions(raw, fmt, path, known_speakers)
     else:
         raise FormatError(f"unknown import format {fmt!r}; choose one of {IMPORT_FORMATS}")
     if not segments:
@@ -202,19 +226,26 @@ def read_track(
     )
 
 
-def parse_text(raw: str) -> list[Segment]:
+def parse_text(raw: str, known_speakers: tuple[str, ...] = ()) -> list[Segment]:
     """One untimed segment per non-blank line; a Navar text export's header and times are
-    dropped (``navar align`` puts the text in time again)."""
+    dropped (``navar align`` puts the text in time again). "Name: text" lines name a speaker."""
     lines = [" ".join(line.replace(RLM, "").split()) for line in raw.splitlines()]
     if lines and lines[0].startswith(TEXT_HEADER):
         while lines and lines[0].startswith("#"):
             lines.pop(0)
         lines = [_TEXT_TIMES.sub("", line) for line in lines]
     lines = [line for line in lines if line]
-    return [Segment(id=segment_id(i), start=None, end=None, text=t) for i, t in enumerate(lines)]
+    return [
+        Segment(id=segment_id(i), start=None, end=None, text=t, speaker=name)
+        for i, (name, t) in enumerate(speakers.split_lines(lines, known_speakers))
+    ]
 
 
-def parse_captions(raw: str, fmt: str, path: Path | str = "<text>") -> list[Segment]:
+def parse_captions(
+    raw: str, fmt: str, path: Path | str = "<text>", known_speakers: tuple[str, ...] = ()
+) -> list[Segment]:
+    """Timed segments from WebVTT or SRT cues; a ``<v Name>`` voice span or a "Name: "
+    prefix names the speaker."""
     try:
         vtt = webvtt.WebVTT.from_buffer(io.StringIO(raw), format=fmt)
     except (MalformedFileError, MalformedCaptionError) as exc:
@@ -224,7 +255,8 @@ def parse_captions(raw: str, fmt: str, path: Path | str = "<text>") -> list[Segm
         text = " ".join(cap.text.replace(RLM, "").split())
         if text.startswith("[") and text.endswith(_WARNING_END + "]"):
             continue  # the machine-output warning to_srt adds
-        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        text = _unescape(text)
+        voice = _unescape(" ".join(cap.voice.split())) if fmt == "vtt" and cap.voice else None
         if text:
             segments.append(
                 Segment(
@@ -232,9 +264,18 @@ def parse_captions(raw: str, fmt: str, path: Path | str = "<text>") -> list[Segm
                     start=cap.start_in_seconds + _ms(cap.start),
                     end=cap.end_in_seconds + _ms(cap.end),
                     text=text,
+                    speaker=voice,
                 )
             )
+    if not any(s.speaker for s in segments):  # no voice spans: look for "Name: " prefixes
+        found = speakers.split_lines([s.text for s in segments], known_speakers)
+        for seg, (name, text) in zip(segments, found, strict=True):
+            seg.speaker, seg.text = name, text
     return segments
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _ms(ts: str) -> float:

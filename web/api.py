@@ -100,9 +100,13 @@ def find(rec_id: str):
 @bp.get("/search")
 def search():
     query = _query()
+    speaker = request.args.get("speaker", "").strip() or None
+    if speaker is not None and len(speaker) > MAX_QUERY:
+        raise BadRequest(f"The speaker is too long (at most {MAX_QUERY} characters).")
     hits, error = search_hits.run(
-        library().archive, query, request.args.get("lang"), _int_arg("limit", 20, 1, 200)
-    )
+        library().archive, query, request.args.get("lang"), _int_arg("limit", 20, 1, 200),
+        speaker=speaker,
+    )  # fmt: skip
     if error:
         return jsonify(error=error, status=503), 503
     return jsonify(hits)

@@ -31,7 +31,7 @@ from transcribe.errors import ArchiveError, NavarError
 from transcribe.subtitles import is_rtl
 from transcribe.transcript import (
     KIND_LABELS,
-    SCHEMA_ID,
+    SCHEMA_IDS,
     Provenance,
     Recording,
     Track,
@@ -124,7 +124,7 @@ def check_track(data, rec_id: str, track_id: str) -> None:
     """Raise ValueError unless ``data`` is a track of this schema, for this recording and file."""
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
-    if data.get("schema") != SCHEMA_ID or data.get("type") != "track":
+    if data.get("schema") not in SCHEMA_IDS or data.get("type") != "track":
         raise ValueError("not a track of this schema")
     if data.get("recording_id") != rec_id or data.get("id") != track_id:
         raise ValueError("its ids do not match its place in the archive")
@@ -507,6 +507,7 @@ def recording_summary(rec: Recording, tracks: list[dict], unreadable: list[str] 
         "original_name": rec.original_name,
         "source_notes": rec.source_notes,
         "added": rec.added,
+        "speakers": [{"id": s.id, "name": s.name, "notes": s.notes} for s in rec.speakers],
         "tracks": tracks,
         "unreadable_tracks": list(unreadable),
     }

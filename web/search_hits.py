@@ -31,16 +31,21 @@ def clean_query(raw: str) -> str:
 
 
 def run(
-    archive: Archive, query: str, language: str | None = None, limit: int = 20
+    archive: Archive,
+    query: str,
+    language: str | None = None,
+    limit: int = 20,
+    speaker: str | None = None,
 ) -> tuple[list[dict], str | None]:
-    """(hits as dicts, an error message or None)."""
+    """(hits as dicts, an error message or None); only ``speaker``'s words when given."""
     from align import archive_search
 
     query = query[:MAX_QUERY]
     try:
         hits = archive_search.search(
-            archive, query, limit=limit, language=language or None, refresh_index=False
-        )
+            archive, query, limit=limit, language=language or None, refresh_index=False,
+            speaker=speaker or None,
+        )  # fmt: skip
     except NavarError as exc:
         # The log names the file; the visitor gets what to do, and no server path.
         log.warning("search failed: %s", exc)

@@ -12,9 +12,10 @@ from align.clip import clip_citation, write_clip
 from align.forced import align_reference
 from align.quotes import find_quotes
 from align.translation import align_translation
-from transcribe import atomic
+from transcribe import atomic, subtitles
 
 from . import archive_of
+from .archive_cmds import save_with_speakers
 from .evidence_cmds import log_citation, report_clip_provenance, sign_clip_provenance
 
 _LANG = click.Choice(["fa", "en"])
@@ -81,9 +82,15 @@ def align(ctx, recording, reference, translation, language, model):
     if bool(reference) == bool(translation):
         raise click.UsageError("give one of --reference FILE or --translation FILE")
     if reference:
-        result = align_reference(archive, rec_id, reference, language=language or "fa",
-                                 model=model)  # fmt: skip
-        archive.save_track(result.track, event="aligned", inputs=[reference])
+        rec = archive.recording(rec_id)
+        ref = subtitles.read_track(reference, rec_id, language or "fa", "reference",
+                                   known_speakers=tuple(s.name for s in rec.speakers))  # fmt: skip
+        result = align_reference(archive, rec_id, ref, language=language or "fa", model=model)
+        # The aligner keeps each line's segment id: the line's speaker goes with it.
+        spoken_by = {line.id: line.speaker for line in ref.segments}
+        for seg in result.track.segments:
+            seg.speaker = spoken_by.get(seg.id)
+        save_with_speakers(archive, rec, result.track, event="aligned", inputs=[reference])
         placed = len(result.track.segments) - len(result.unplaced)
         click.echo(f"wrote {rec_id}/{result.track.id}: {placed} lines placed, "
                    f"{len(result.unplaced)} could not be placed")  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from dataclasses import asdict
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from transcribe import __version__, speech_model, subtitles
+from transcribe import __version__, edit_text, speakers, speech_model, subtitles
 from transcribe.atomic import write_text
 from transcribe.transcript import TRACK_KINDS, recording_to_dict
 
@@ -89,6 +90,8 @@ def show(ctx, recording_id, as_json):
     )
     if rec.source_notes:
         click.echo("  notes     " + rec.source_notes.replace("\n", "\n            "))
+    if rec.speakers:
+        click.echo("  speakers  " + "; ".join(f"{s.name} ({s.id})" for s in rec.speakers))
     for t in tracks:
         s = _track_summary(t)
         click.echo(
@@ -113,16 +116,23 @@ def _track_summary(t) -> dict:
 @click.command(name="export")
 @click.argument("recording_id")
 @click.argument("track_id")
-@click.option("--format", "fmt", type=click.Choice(subtitles.EXPORT_FORMATS), default="vtt",
-              show_default=True)  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice((*subtitles.EXPORT_FORMATS, "edit")),
+              default="vtt", show_default=True,
+              help="edit: one segment per line with its id and speaker, to correct in any "
+              "editor and bring back with navar import --edit-of.")  # fmt: skip
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here (atomically) instead of standard output.")  # fmt: skip
 @click.pass_context
 def export_(ctx, recording_id, track_id, fmt, output):
-    """Export a track as WebVTT, SRT, plain text or JSON."""
+    """Export a track as WebVTT, SRT, plain text, JSON, or text to edit (--format edit)."""
     archive = archive_of(ctx)
     rec_id = archive.resolve_id(recording_id)
-    text = subtitles.export(archive.track(rec_id, track_id), fmt, archive.recording(rec_id))
+    rec = archive.recording(rec_id)
+    track = archive.track(rec.id, track_id)
+    if fmt == "edit":
+        text = edit_text.to_edit_text(track, rec, archive.track_digest(rec.id, track_id))
+    else:
+        text = subtitles.export(track, fmt, rec)
     if output:
         write_text(output, text)
         log_export(archive, rec_id, track_id, output, text)
@@ -138,21 +148,95 @@ def export_(ctx, recording_id, track_id, fmt, output):
 @click.option("--kind", type=click.Choice(TRACK_KINDS), default="reference", show_default=True)
 @click.option("--track", "track_id", help="Track id (default: LANGUAGE.KIND).")
 @click.option("--force", is_flag=True, help="Replace a track with the same id.")
+@click.option(
+    "--edit-of",
+    "edit_of",
+    metavar="TRACK",
+    help="FILE is an edit of TRACK (from navar export --format edit): save it as a new "
+    "version of a human track, aligning only what changed.",
+)
+@click.option(
+    "--editor",
+    envvar="NAVAR_ACTOR",
+    default=None,
+    show_default="$NAVAR_ACTOR or your login name",
+    help="Who made the edit (recorded in the provenance).",
+)
+@click.option("--model", default=None, help="Speech model for aligning edited lines.")
+@click.option(
+    "--margin",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(0, 5),
+    help="Seconds either side of a changed segment's old window to align it in.",
+)
 @click.pass_context
-def import_(ctx, recording_id, file, language, kind, track_id, force):
+def import_(ctx, recording_id, file, language, kind, track_id, force, edit_of, editor, model,
+            margin):  # fmt: skip
     """Import a VTT, SRT or text file (one sentence or paragraph per line) as a track.
 
     Times in VTT and SRT are kept as they are; to put a text in time use `navar align`.
+    Speakers are read from WebVTT voice spans (<v Name>) and "Name: text" prefixes.
+
+    With --edit-of TRACK, FILE is a corrected `navar export --format edit` of TRACK: unchanged
+    lines keep their times exactly, changed ones are aligned again inside their old window, and
+    the result is a new version of the human track (fa.reference for fa.asr); the version it
+    replaces is kept. An edit of a version that has since changed is refused.
+
+    \b
+      navar export 3f9a2c fa.asr --format edit -o fix.txt
+      navar import 3f9a2c fix.txt --edit-of fa.asr --editor "Maryam"
     """
     archive = archive_of(ctx)
     rec_id = archive.resolve_id(recording_id)
+    if edit_of:
+        _import_edit(archive, rec_id, file, edit_of, editor, track_id, force, model, margin)
+        return
+    rec = archive.recording(rec_id)
     track = subtitles.read_track(
-        file, rec_id, language, kind, track_id=track_id, software=f"navar {__version__}"
-    )
+        file, rec_id, language, kind, track_id=track_id, software=f"navar {__version__}",
+        known_speakers=tuple(s.name for s in rec.speakers),
+    )  # fmt: skip
     if archive.has_track(rec_id, track.id) and not force:
         raise click.ClickException(f"track {track.id} exists; use --force to replace it")
-    archive.save_track(track, event="imported", inputs=[file])
+    save_with_speakers(archive, rec, track, event="imported", inputs=[file])
     click.echo(f"imported {len(track.segments)} segments as {rec_id}/{track.id}")
+
+
+def _import_edit(archive, rec_id, file, edit_of, editor, track_id, force, model, margin):
+    from align.corrections import EditOptions
+    from navar.edit_import import import_edit
+
+    if not (editor or "").strip():
+        try:
+            editor = getpass.getuser()
+        except (OSError, KeyError):  # no login name (some containers): say so rather than guess
+            raise click.UsageError("say who made the edit: --editor NAME or NAVAR_ACTOR") from None
+    editor = editor.strip()
+    done = import_edit(archive, rec_id, file, edit_of, editor, target_id=track_id, force=force,
+                       model=model, options=EditOptions(margin_s=margin))  # fmt: skip
+    r = done.result
+    click.echo(
+        f"imported {file.name} as {rec_id}/{done.track.id} version {done.track.version}: "
+        f"{len(r.unchanged)} segments unchanged, {len(r.changed)} aligned again, "
+        f"{len(r.dropped)} dropped"
+    )
+    if done.kept is not None:
+        click.echo(f"  the previous version is kept in {done.kept}", err=True)
+    for s in done.new_speakers:
+        click.echo(f"  new speaker {s.name} ({s.id})", err=True)
+
+
+def save_with_speakers(archive, rec, track, **log) -> None:
+    """Save ``track`` whose segments name speakers by display name: new names join the
+    recording's speaker list first, so the track never names a speaker the list lacks.
+    ``log`` (event, inputs) goes to the custody log with the track."""
+    added = speakers.attach(rec, track.segments)
+    if added:
+        archive.save_recording(rec)
+        names = ", ".join(f"{s.name} ({s.id})" for s in added)
+        click.echo(f"new speakers of {rec.id}: {names}", err=True)
+    archive.save_track(track, **log)
 
 
 @click.command()

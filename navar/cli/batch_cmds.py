@@ -103,15 +103,20 @@ def status(ctx, as_json, show_all):
 @click.argument("text")
 @click.option("--limit", default=20, show_default=True, help="At most this many hits.")
 @click.option("--language", default=None, help="Only tracks in this language (fa, en, ...).")
+@click.option(
+    "--speaker",
+    default=None,
+    help="Only what this speaker says (a display name, as the transcript gives).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
-def search(ctx, text, limit, language, as_json):
+def search(ctx, text, limit, language, speaker, as_json):
     """Search every track of every recording (Persian normalised, typo-tolerant).
 
     Each hit gives the recording, the track, the time span and a permalink for the player.
     """
     archive = archive_of(ctx)
-    hits = archive_search.search(archive, text, limit=limit, language=language)
+    hits = archive_search.search(archive, text, limit=limit, language=language, speaker=speaker)
     if as_json:
         click.echo(archive_search.hits_json(hits))
         return
@@ -121,7 +126,7 @@ def search(ctx, text, limit, language, as_json):
     for h in hits:
         span = f"{_clock(h.start)}-{_clock(h.end)}" if h.start is not None else "untimed"
         click.echo(f"{h.score:.2f}  {h.recording_id}  {span}  {h.track}  {h.title}")
-        click.echo(f"      {h.text}")
+        click.echo(f"      {h.speaker + ': ' if h.speaker else ''}{h.text}")
         click.echo(f"      {h.permalink}")
 
 

@@ -201,7 +201,25 @@
     }
     const rows = primary.segments.map((seg) => ({ seg, others: [] }));
     if (secondary) placeSecondary(rows, primary, secondary);
+    markTurns(rows);
     return rows;
+  }
+
+  // A row where the speaker changes starts a turn: both columns show the speaker's name there
+  // (the English follows the turns of the segments it sits beside).
+  const speakerNames = new Map((rec.speakers || []).map((s) => [s.id, s.name]));
+  function markTurns(rows) {
+    let last = null;
+    for (const row of rows) {
+      const seg = row.seg || row.others.find((s) => s.speaker) || null;
+      const who = seg && seg.speaker ? seg.speaker : null;
+      if (who && who !== last) row.turn = speakerNames.get(who) || who;
+      if (who) last = who;
+    }
+  }
+
+  function speakerLabel(name) {
+    return el("span", { class: "speaker" }, name);
   }
 
   function renderSegment(container, seg, column) {
@@ -265,8 +283,10 @@
     rowEl.appendChild(timeBtn);
     const lang = primary ? primary.language : rec.language;
     const fa = el("div", { class: "fa", dir: "rtl", lang });
+    if (row.turn) fa.appendChild(speakerLabel(row.turn));
     if (row.seg) renderSegment(fa, row.seg, cols[0]);
     const en = el("div", { class: "en", dir: "ltr", lang: secondary ? secondary.language : "en" });
+    if (row.turn && row.others.length) en.appendChild(speakerLabel(row.turn));
     for (const seg of row.others) renderSegment(en, seg, cols[1]);
     rowEl.append(fa, en);
     rowEl.navarRow = state.rows.length;
