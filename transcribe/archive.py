@@ -12,6 +12,8 @@ same bytes twice finds the recording that is already there. Every write is atomi
 
 from __future__ import annotations
 
+import atexit
+import errno
 import hashlib
 import json
 import logging
@@ -23,22 +25,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import atomic, audio
-from .errors import ArchiveError, AudioError
-from .transcript import (
-    Recording,
-    Track,
-    recording_from_dict,
-    recording_to_dict,
-    track_from_dict,
-    track_to_dict,
-)
+from .errors import ArchiveError, AudioError, DamagedFile
+from .shape import recording_from_json, track_from_json
+from .transcript import Recording, Track, recording_to_dict, track_to_dict
+
+__all__ = ["Archive", "AddResult", "DamagedFile", "sha256_of"]
 
 log = logging.getLogger(__name__)
 
 ID_LENGTH = 12
-_ID_RE = re.compile(rf"^[0-9a-f]{{{ID_LENGTH}}}$")
-_TRACK_RE = re.compile(r"^[a-z]{2,3}\.[a-z-]+(\.[a-z0-9-]+)?$")
-_EXT_RE = re.compile(r"^\.[a-z0-9]{1,8}$")
+# Used with fullmatch: "$" would also accept a trailing newline.
+_ID_RE = re.compile(rf"[0-9a-f]{{{ID_LENGTH}}}")
+_TRACK_RE = re.compile(r"[a-z]{2,3}\.[a-z-]+(\.[a-z0-9-]+)?")
+_EXT_RE = re.compile(r"\.[a-z0-9]{1,8}")
 
 
 def sha256_of(path: Path) -> str:
@@ -51,11 +50,11 @@ def sha256_of(path: Path) -> str:
 
 
 def valid_recording_id(value: str) -> bool:
-    return bool(_ID_RE.match(value))
+    return isinstance(value, str) and bool(_ID_RE.fullmatch(value))
 
 
 def valid_track_id(value: str) -> bool:
-    return bool(_TRACK_RE.match(value))
+    return isinstance(value, str) and bool(_TRACK_RE.fullmatch(value))
 
 
 @dataclass
@@ -70,6 +69,7 @@ class Archive:
         self.root = Path(root).resolve()
         self.media_dir = self.root / "media"
         self.transcripts_dir = self.root / "transcripts"
+        self._reported: set[tuple[str, str]] = set()
 
     # --- recordings ---------------------------------------------------------------------------
 
@@ -81,26 +81,44 @@ class Archive:
         source_notes: str = "",
         allow_damaged: bool = False,
     ) -> AddResult:
-        """Copy ``source`` into the archive and register it; the source is only read."""
-        source = Path(source)
-        if not source.is_file():
-            raise AudioError(f"{source}: no such file")
-        self.media_dir.mkdir(parents=True, exist_ok=True)
-        ext = source.suffix.lower()
-        if not _EXT_RE.match(ext):
-            ext = ".bin"
+        """Copy ``source`` into the archive and register it; the source is only read.
 
-        # Copy to a temporary file while hashing, so the hash is of exactly the bytes we keep.
-        fd, tmp_name = tempfile.mkstemp(prefix=".incoming.", suffix=ext, dir=self.media_dir)
+        The source is probed before anything is copied, so a file that is not audio (or a 5 GB
+        file of nothing) is refused at once. An interrupted or failed add leaves nothing behind.
+        """
+        source = Path(source)
+        if not source.exists():
+            raise AudioError(f"{source}: no such file")
+        if not source.is_file():
+            raise AudioError(
+                f"{source}: not a regular file (a folder, pipe or device); nothing added"
+            )
+        audio.ffprobe(source)
+        ext = source.suffix.lower()
+        if not _EXT_RE.fullmatch(ext):
+            ext = ".bin"
+        try:
+            self.media_dir.mkdir(parents=True, exist_ok=True)
+            # Copy to a temporary file while hashing, so the hash is of exactly the bytes we keep.
+            fd, tmp_name = tempfile.mkstemp(prefix=".incoming.", suffix=ext, dir=self.media_dir)
+        except OSError as exc:
+            raise _write_failure(self.media_dir, exc) from None
         tmp = Path(tmp_name)
+        _incoming.add(tmp)
+        target = None
         try:
             digest = hashlib.sha256()
-            with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-                while block := src.read(1 << 20):
-                    digest.update(block)
-                    out.write(block)
-                out.flush()
-                os.fsync(out.fileno())
+            try:
+                with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+                    while block := src.read(1 << 20):
+                        digest.update(block)
+                        out.write(block)
+                    out.flush()
+                    os.fsync(out.fileno())
+            except OSError as exc:
+                if exc.filename == str(source) or not exc.filename and _is_read_error(exc):
+                    raise AudioError(f"{source}: cannot be read ({exc.strerror or exc})") from None
+                raise _write_failure(self.media_dir, exc) from None
             sha = digest.hexdigest()
             rec_id = sha[:ID_LENGTH]
             existing = self._find(rec_id)
@@ -108,7 +126,7 @@ class Archive:
                 tmp.unlink()
                 return AddResult(existing, added=False, warnings=[])
 
-            info = audio.inspect(tmp)
+            info = audio.inspect(tmp, name=source)
             problems = [w for w in info.warnings if w.startswith(("truncated", "damaged"))]
             if problems and not allow_damaged:
                 raise AudioError(
@@ -116,30 +134,36 @@ class Archive:
                     "use --allow-damaged to archive it as it is"
                 )
             target = self.media_dir / f"{rec_id}{ext}"
-            os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # originals are read-only
-            os.replace(tmp, target)
+            try:
+                os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # originals: read-only
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise _write_failure(self.media_dir, exc) from None
+            notes = "\n".join(x for x in [source_notes, *info.warnings] if x)
+            rec = Recording(
+                id=rec_id,
+                sha256=sha,
+                title=title or source.stem,
+                media=target.name,
+                duration=info.duration,
+                language=language,
+                format=info.as_format(),
+                original_name=source.name,
+                source_notes=notes,
+            )
+            self.save_recording(rec)
         except BaseException:
             tmp.unlink(missing_ok=True)
+            if target is not None and self._find_quietly(rec_id) is None:
+                target.unlink(missing_ok=True)  # no recording.json: do not keep orphaned media
             raise
-
-        notes = "\n".join(x for x in [source_notes, *info.warnings] if x)
-        rec = Recording(
-            id=rec_id,
-            sha256=sha,
-            title=title or source.stem,
-            media=target.name,
-            duration=info.duration,
-            language=language,
-            format=info.as_format(),
-            original_name=source.name,
-            source_notes=notes,
-        )
-        self.save_recording(rec)
+        finally:
+            _incoming.discard(tmp)
         return AddResult(rec, added=True, warnings=info.warnings)
 
     def save_recording(self, rec: Recording) -> None:
         path = self._recording_dir(rec.id) / "recording.json"
-        atomic.write_text(path, _dumps(recording_to_dict(rec)))
+        _write(path, _dumps(recording_to_dict(rec)))
 
     def recording(self, rec_id: str) -> Recording:
         rec = self._find(rec_id)
@@ -148,13 +172,35 @@ class Archive:
         return rec
 
     def recordings(self) -> list[Recording]:
+        """The readable recordings, oldest first. Damaged ones are skipped and logged once each;
+        ``damaged()`` lists them."""
+        good, bad = self._scan()
+        self._report(bad)
+        return good
+
+    def damaged(self) -> list[DamagedFile]:
+        """The recording.json files that cannot be read or have the wrong shape."""
+        return self._scan()[1]
+
+    def _scan(self) -> tuple[list[Recording], list[DamagedFile]]:
         if not self.transcripts_dir.is_dir():
-            return []
-        out = []
+            return [], []
+        good, bad = [], []
         for d in sorted(self.transcripts_dir.iterdir()):
             if valid_recording_id(d.name) and (d / "recording.json").is_file():
-                out.append(self.recording(d.name))
-        return sorted(out, key=lambda r: (r.added, r.id))
+                try:
+                    good.append(self.recording(d.name))
+                except DamagedFile as exc:
+                    bad.append(exc)
+        return sorted(good, key=lambda r: (r.added, r.id)), bad
+
+    def _report(self, damaged: list[DamagedFile]) -> None:
+        # Once per file and reason for this Archive object, so a server does not log every request.
+        for exc in damaged:
+            key = (str(exc.path), exc.reason)
+            if key not in self._reported:
+                self._reported.add(key)
+                log.warning("skipped %s", exc)
 
     def resolve_id(self, prefix: str) -> str:
         """Accept a full id or an unambiguous prefix of one (at least 4 hex digits)."""
@@ -178,7 +224,7 @@ class Archive:
             raise ArchiveError(f"invalid track id {track.id!r}")
         self.recording(track.recording_id)  # refuse tracks for unknown recordings
         path = self._recording_dir(track.recording_id) / "tracks" / f"{track.id}.json"
-        atomic.write_text(path, _dumps(track_to_dict(track)))
+        _write(path, _dumps(track_to_dict(track)))
         return path
 
     def track(self, rec_id: str, track_id: str) -> Track:
@@ -186,7 +232,7 @@ class Archive:
         if not path.is_file():
             have = ", ".join(self.track_ids(rec_id)) or "none"
             raise ArchiveError(f"recording {rec_id} has no track {track_id!r} (tracks: {have})")
-        return track_from_dict(_loads(path))
+        return track_from_json(_loads(path), path, track_id)
 
     def track_ids(self, rec_id: str) -> list[str]:
         d = self._recording_dir(rec_id) / "tracks"
@@ -195,7 +241,23 @@ class Archive:
         return sorted(p.stem for p in d.glob("*.json") if valid_track_id(p.stem))
 
     def tracks(self, rec_id: str) -> list[Track]:
-        return [self.track(rec_id, t) for t in self.track_ids(rec_id)]
+        """The readable tracks of a recording; damaged ones are skipped and logged once each."""
+        good, bad = self._scan_tracks(rec_id)
+        self._report(bad)
+        return good
+
+    def damaged_tracks(self, rec_id: str) -> list[DamagedFile]:
+        """The track files of a recording that cannot be read or have the wrong shape."""
+        return self._scan_tracks(rec_id)[1]
+
+    def _scan_tracks(self, rec_id: str) -> tuple[list[Track], list[DamagedFile]]:
+        good, bad = [], []
+        for t in self.track_ids(rec_id):
+            try:
+                good.append(self.track(rec_id, t))
+            except DamagedFile as exc:
+                bad.append(exc)
+        return good, bad
 
     def has_track(self, rec_id: str, track_id: str) -> bool:
         return self._track_path(rec_id, track_id).is_file()
@@ -211,7 +273,13 @@ class Archive:
         path = self.transcripts_dir / rec_id / "recording.json"
         if not path.is_file():
             return None
-        return recording_from_dict(_loads(path))
+        return recording_from_json(_loads(path), path, rec_id)
+
+    def _find_quietly(self, rec_id: str) -> Recording | None:
+        try:
+            return self._find(rec_id)
+        except DamagedFile:
+            return None
 
     def _recording_dir(self, rec_id: str) -> Path:
         if not valid_recording_id(rec_id):
@@ -224,12 +292,58 @@ class Archive:
         return self._recording_dir(rec_id) / "tracks" / f"{track_id}.json"
 
 
+# Temporary copies of an add in progress, removed at exit if a signal cut the add short before
+# its own clean-up ran (the CLI turns SIGTERM into an exception, so this is the last resort).
+_incoming: set[Path] = set()
+
+
+@atexit.register
+def _remove_incoming() -> None:
+    for tmp in list(_incoming):
+        tmp.unlink(missing_ok=True)
+
+
+def _is_read_error(exc: OSError) -> bool:
+    return exc.errno in (errno.EIO, errno.EISDIR)
+
+
+def _write_failure(where: Path, exc: OSError) -> ArchiveError:
+    """A write into the archive failed: say where, why, and what to do; nothing was changed."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "the disk is full; free some space and try again"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        advice = "the archive cannot be written here (read-only or no permission); " \
+            "use a writable copy or ask its keeper"  # fmt: skip
+    else:
+        advice = "check the disk and try again"
+    return ArchiveError(
+        f"{where}: cannot write ({exc.strerror or exc}): {advice}. Nothing was changed"
+    )
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        atomic.write_text(path, text)
+    except OSError as exc:
+        raise _write_failure(path, exc) from None
+
+
 def _dumps(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
-def _loads(path: Path) -> dict:
+def _loads(path: Path):
+    """Parse a JSON file of the archive, or raise DamagedFile saying why it cannot be read."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ArchiveError(f"{path}: unreadable ({exc})") from exc
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DamagedFile(path, "it is not UTF-8 text") from None
+    except OSError as exc:
+        raise DamagedFile(path, f"it cannot be read ({exc.strerror or exc})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        what = "it is empty" if not text.strip() else f"it is not valid JSON ({exc})"
+        raise DamagedFile(path, what) from None
+    except RecursionError:  # e.g. 100,000 "[": nesting deeper than Python's parser goes
+        raise DamagedFile(path, "it is not valid JSON (nested too deeply)") from None

@@ -19,3 +19,19 @@ class ArchiveError(NavarError):
 
 class FormatError(NavarError):
     """A transcript file (VTT, SRT, text, JSON) could not be read."""
+
+
+class DamagedFile(NavarError):
+    """A file in the archive (recording.json, a track) cannot be read or has the wrong shape.
+
+    ``path`` is the file, ``reason`` what is wrong with it, in plain words. Readers that list the
+    archive skip such a file and report it; the rest of the archive keeps working.
+    """
+
+    def __init__(self, path, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"{path}: {reason}. Navar skips this file; restore it from a backup or fix it by hand "
+            "(README: 'Damaged files and hand-edited archives')"
+        )

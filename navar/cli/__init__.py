@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -23,6 +25,7 @@ class NavarGroup(click.Group):
     """Turns a NavarError into one line on stderr and exit status 1, never a traceback."""
 
     def invoke(self, ctx: click.Context):
+        previous = _on_sigterm_interrupt()
         try:
             return super().invoke(ctx)
         except NavarError as exc:
@@ -42,7 +45,21 @@ class NavarGroup(click.Group):
             )
             ctx.exit(2)
         finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
             _refresh_search_index(ctx)
+
+
+def _on_sigterm_interrupt():
+    """Make SIGTERM (kill, a closing terminal) unwind like Ctrl-C, so half-written files are
+    removed by the code that made them. Returns the previous handler, or None if not set."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)
 
 
 def _refresh_search_index(ctx: click.Context) -> None:

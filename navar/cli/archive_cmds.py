@@ -51,13 +51,17 @@ def add(ctx, files, title, language, notes, allow_damaged):
 def list_(ctx, as_json):
     """List the recordings in the archive."""
     archive = archive_of(ctx)
-    recs = archive.recordings()
+    recs = archive.recordings()  # damaged ones are skipped and logged, one line each
+    damaged = archive.damaged()
+    if damaged:
+        click.echo(f"navar: {len(damaged)} recording(s) skipped as damaged (above)", err=True)
     if as_json:
         out = [{**recording_to_dict(r), "tracks": archive.track_ids(r.id)} for r in recs]
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
         return
     if not recs:
-        click.echo(f"no recordings in {archive.root} (add one with: navar add FILE)")
+        if not damaged:
+            click.echo(f"no recordings in {archive.root} (add one with: navar add FILE)")
         return
     for r in recs:
         tracks = ", ".join(archive.track_ids(r.id)) or "no tracks"
