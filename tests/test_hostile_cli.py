@@ -203,3 +203,185 @@ def test_a_damaged_track_is_skipped_and_reported(arch, tmp_path, case):
     assert [t.id for t in archive.tracks(rec_id)] == ["fa.reference"]
     assert [d.path for d in archive.damaged_tracks(rec_id)] == [bad]
     assert without_index(snapshot(root)) == without_index(before)
+
+
+# --- add: damaged tapes, hangs, interruptions, odd files ------------------------------------------
+
+
+def damaged_mp3(path: Path, seconds: float = 60.0) -> Path:
+    """An MP3 with 8 random bytes every 150 bytes: a damaged tape, as ffmpeg sees it."""
+    clean = path.with_name("clean-" + path.name)
+    ffmpeg("-f", "lavfi", "-i", f"sine=frequency=300:duration={seconds}", "-ac", "1",
+           "-b:a", "64k", str(clean))  # fmt: skip
+    data = bytearray(clean.read_bytes())
+    rng = __import__("random").Random(11)
+    for i in range(2000, len(data) - 8, 150):
+        data[i : i + 8] = bytes(rng.randrange(256) for _ in range(8))
+    path.write_bytes(data)
+    return path
+
+
+def test_a_damaged_mp3_whose_errors_overflow_a_pipe_does_not_hang_add(tmp_path):
+    mp3 = damaged_mp3(tmp_path / "damaged tape.mp3")
+    err = tmp_path / "ffmpeg-stderr.txt"
+    with open(err, "wb") as fh:  # the premise: more than a pipe's 64 KB of messages
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(mp3), "-f", "s16le", "-"],
+                       stdout=subprocess.DEVNULL, stderr=fh, timeout=60)  # fmt: skip
+    assert err.stat().st_size > 64 * 1024
+
+    root = tmp_path / "archive"
+    refused = navar(root, "add", str(mp3), timeout=60)
+    line = assert_one_error(refused, str(mp3), "--allow-damaged")
+    assert ".incoming" not in line
+    assert not list(root.rglob(".incoming*"))
+    assert not (root / "transcripts").exists()
+
+    added = navar(root, "add", "--allow-damaged", str(mp3), timeout=60)
+    assert_no_crash(added)
+    assert added.returncode == 0 and "warning: damaged" in added.stderr
+    [rec] = Archive(root).recordings()
+    assert "decoding error" in rec.source_notes
+    assert (root / "media" / rec.media).read_bytes() == mp3.read_bytes()
+
+
+def long_mp3(tmp_path: Path, minutes: int = 60) -> Path:
+    """An hour of MP3 made in a moment: one minute encoded, its frames repeated (MP3 is a plain
+    sequence of frames). Decoding it takes long enough to interrupt."""
+    one = tmp_path / "one-minute.mp3"
+    ffmpeg("-f", "lavfi", "-i", "anoisesrc=duration=60:sample_rate=16000", "-ac", "1",
+           "-b:a", "32k", "-write_xing", "0", "-id3v2_version", "0", str(one))  # fmt: skip
+    path = tmp_path / "long.mp3"
+    path.write_bytes(one.read_bytes() * minutes)
+    return path
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_add_interrupted_by_a_signal_leaves_nothing_behind(tmp_path, signame):
+    import signal
+
+    src = long_mp3(tmp_path)
+    root = tmp_path / "archive"
+    cmd = [sys.executable, "-m", "navar", "--archive", str(root), "add", str(src)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # Wait until the copy is made and ffmpeg decodes it, then interrupt.
+        for _ in range(6000):
+            kids = _children(proc.pid)
+            if list(root.glob("media/.incoming.*")) and kids:
+                break
+            assert proc.poll() is None, proc.communicate()
+            __import__("time").sleep(0.005)
+        else:
+            pytest.fail("add never started decoding")
+        proc.send_signal(getattr(signal, signame))
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert proc.returncode == 130 and "interrupted" in err
+    assert not list(root.rglob(".incoming*"))
+    assert not (root / "transcripts").exists()
+    assert all(not Path(f"/proc/{k}").exists() for k in kids)  # ffmpeg did not outlive it
+
+
+def test_a_5_gb_sparse_file_is_refused_before_copying_naming_it(tmp_path):
+    big = tmp_path / "tape side A.wav"
+    with open(big, "wb") as fh:
+        fh.truncate(5 * 1024**3)  # sparse: takes no disk space
+    root = tmp_path / "archive"
+    line = assert_one_error(navar(root, "add", str(big)), str(big))
+    assert ".incoming" not in line
+    assert not root.exists()  # probed first: nothing copied, not even media/ made
+
+
+def _wav_with(tmp_path: Path, name: str, offset_of: str, fmt: str, value: int) -> Path:
+    import struct
+
+    data = bytearray(tone(tmp_path / "plain.wav", 3.0, "-ar", "16000").read_bytes())
+    base = data.find(b"fmt ") if offset_of != "data" else data.find(b"data")
+    field = {"size": 4, "channels": 10, "rate": 12, "byte_rate": 16, "bits": 22, "data": 4}
+    struct.pack_into(fmt, data, base + field[offset_of], value)
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+LYING_WAVS = {
+    "no channels": ("channels", "<H", 0),
+    "200 channels": ("channels", "<H", 200),
+    "rate 0": ("rate", "<I", 0),
+    "rate 2e9": ("rate", "<I", 2_000_000_000),
+    "byte rate 0": ("byte_rate", "<I", 0),
+    "3 bits": ("bits", "<H", 3),
+    "fmt chunk of 4 bytes": ("size", "<I", 4),
+    "fmt chunk of 4 GB": ("size", "<I", 0xFFFFFFF0),
+}
+
+
+@pytest.mark.parametrize("case", list(LYING_WAVS))
+def test_a_wav_with_a_lying_format_header_gets_one_clear_answer(tmp_path, case):
+    wav = _wav_with(tmp_path, "lying.wav", *LYING_WAVS[case])
+    root = tmp_path / "archive"
+    proc = navar(root, "add", str(wav))
+    assert_no_crash(proc)
+    if proc.returncode == 0:  # ffmpeg made sense of it: archived as it is, bytes unchanged
+        [rec] = Archive(root).recordings()
+        assert (root / "media" / rec.media).read_bytes() == wav.read_bytes()
+    else:
+        assert_one_error(proc, str(wav))
+        assert not list(root.rglob("*.json")) and not list(root.rglob(".incoming*"))
+
+
+def test_a_wav_whose_data_chunk_declares_less_than_it_holds_is_archived_with_a_warning(tmp_path):
+    wav = _wav_with(tmp_path, "short-header.wav", "data", "<I", 32000)  # 1 s of 3 s
+    root = tmp_path / "archive"
+    proc = navar(root, "add", str(wav))
+    assert_no_crash(proc)
+    assert proc.returncode == 0
+    assert "declares 1.00 s" in proc.stderr and "3.00 s" in proc.stderr
+
+
+def test_an_m4a_with_two_audio_streams_warns_which_is_used(tmp_path):
+    m4a = tmp_path / "two streams.m4a"
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=300:duration=2", "-f", "lavfi", "-i",
+           "sine=frequency=900:duration=2", "-map", "0:a", "-map", "1:a", "-c:a", "aac",
+           str(m4a))  # fmt: skip
+    proc = navar(tmp_path / "archive", "add", str(m4a))
+    assert_no_crash(proc)
+    assert proc.returncode == 0 and "2 audio streams" in proc.stderr
+
+
+# --- batch: things in a folder that are not files -------------------------------------------------
+
+
+def test_batch_skips_a_fifo_a_symlink_loop_and_a_dangling_link_and_does_the_rest(tmp_path):
+    folder = tmp_path / "tapes"
+    folder.mkdir()
+    good = tone(folder / "good.wav", 2.0)
+    os.mkfifo(folder / "pipe.mp3")  # opening it would wait for a writer for ever
+    (folder / "loop.wav").symlink_to(folder / "loop.wav")
+    (folder / "gone.flac").symlink_to(folder / "deleted.flac")
+    root = tmp_path / "archive"
+    proc = navar(root, "-v", "batch", "--no-translate", "--workers", "1", str(folder), timeout=300)
+    assert_no_crash(proc)
+    for name, why in [("pipe.mp3", "FIFO"), ("loop.wav", "loop"), ("gone.flac", "to nothing")]:
+        [line] = [x for x in proc.stderr.splitlines() if f"skipped {folder / name}" in x]
+        assert why in line
+    assert proc.returncode == 0, proc.stderr
+    [rec] = Archive(root).recordings()
+    assert rec.original_name == good.name and "fa.asr" in Archive(root).track_ids(rec.id)
