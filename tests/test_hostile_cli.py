@@ -9,6 +9,7 @@ should change.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -24,7 +25,7 @@ from transcribe.archive import Archive, DamagedFile
 TIMEOUT = 120  # seconds for any one command; none of these inputs needs more than a few
 
 
-# --- helpers ------------------------------------------------------------------------------------
+# --- helpers --------------------------------------------------------------------------------------
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -105,7 +106,7 @@ def arch(base, tmp_path):
     return root, base[1]
 
 
-# --- one bad file never takes everything down ----------------------------------------------------
+# --- one bad file never takes everything down -----------------------------------------------------
 
 
 def _add_second(root: Path, tmp_path: Path) -> str:
@@ -385,3 +386,110 @@ def test_batch_skips_a_fifo_a_symlink_loop_and_a_dangling_link_and_does_the_rest
     assert proc.returncode == 0, proc.stderr
     [rec] = Archive(root).recordings()
     assert rec.original_name == good.name and "fa.asr" in Archive(root).track_ids(rec.id)
+
+
+# --- the batch catalog ----------------------------------------------------------------------------
+
+
+def _catalog(root: Path) -> Path:
+    from navar.batch.catalog import Catalog
+
+    catalog = Catalog(Archive(root))
+    for i in range(300):
+        catalog.register("b1", f"{i:012x}", f"/in/{i}.wav", None, 60.0, ["add", "transcribe"])
+    catalog._local.db.close()  # checkpoints the WAL: every row is in the main file
+    for extra in catalog.path.parent.glob(catalog.path.name + "-*"):
+        extra.unlink()
+    return catalog.path
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated to half", "truncated to 1000 bytes"])
+@pytest.mark.parametrize("command", ["status", "batch"])
+def test_a_damaged_batch_catalog_gets_one_clear_line(arch, tmp_path, damage, command):
+    root, _ = arch
+    path = _catalog(root)
+    if damage == "garbage":
+        path.write_bytes(__import__("random").Random(5).randbytes(5000))
+    else:
+        size = path.stat().st_size // 2 if damage == "truncated to half" else 1000
+        with open(path, "r+b") as fh:
+            fh.truncate(size)
+    folder = tmp_path / "tapes"
+    folder.mkdir()
+    tone(folder / "a.wav", 1.0)
+    before = snapshot(root)
+    args = ["status"] if command == "status" else ["batch", "--no-translate", str(folder)]
+    line = assert_one_error(navar(root, *args), str(path), "move it aside")
+    assert "damaged" in line
+    assert snapshot(root) == before
+
+
+# --- a full disk, a read-only archive -------------------------------------------------------------
+
+
+@pytest.fixture
+def mount_point(tmp_path):
+    """A folder to mount a small tmpfs on (needs root, as the project's test machines run)."""
+    point = tmp_path / "mnt"
+    point.mkdir()
+    mounted = []
+
+    def mount(*options: str) -> Path:
+        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join(options), "tmpfs",
+                               str(point)], capture_output=True, timeout=30)  # fmt: skip
+        if proc.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.decode().strip()}")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for p in mounted:
+        subprocess.run(["umount", "-l", str(p)], timeout=30, check=False)
+
+
+def _fill(folder: Path) -> None:
+    with contextlib.suppress(OSError), open(folder / "filler", "wb") as fh:
+        while True:
+            fh.write(b"\0" * 4096)
+            fh.flush()
+
+
+def test_add_on_a_full_disk_says_so_and_leaves_nothing(tmp_path, mount_point):
+    src = tone(tmp_path / "ten seconds.wav", 10.0, "-ar", "16000")  # 320 KB
+    disk = mount_point("size=256k")
+    root = disk / "archive"
+    line = assert_one_error(navar(root, "add", str(src)), "disk is full")
+    assert str(root) in line
+    assert not list(root.rglob(".incoming*")) and not list(root.rglob("*.json"))
+
+
+def test_import_on_a_full_disk_says_so_and_changes_nothing(arch, tmp_path, mount_point):
+    root, rec_id = arch
+    disk = mount_point("size=1m")
+    shutil.copytree(root, disk / "archive", symlinks=True)
+    root = disk / "archive"
+    _fill(disk)
+    before = snapshot(root)
+    txt = tmp_path / "en.txt"
+    txt.write_text("Hello world.\nThis is a test.\n", encoding="utf-8")
+    proc = navar(root, "import", rec_id, str(txt), "--language", "en")
+    assert_one_error(proc, "disk is full", str(root))
+    assert without_index(snapshot(root)) == without_index(before)
+
+
+@pytest.mark.parametrize("command", ["add", "import"])
+def test_a_read_only_archive_says_so_and_changes_nothing(arch, tmp_path, mount_point, command):
+    root, rec_id = arch
+    disk = mount_point("size=4m")
+    shutil.copytree(root, disk / "archive", symlinks=True)
+    subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True, timeout=30)
+    root = disk / "archive"
+    before = snapshot(root)
+    if command == "add":
+        proc = navar(root, "add", str(tone(tmp_path / "new.wav", 1.0)))
+    else:
+        txt = tmp_path / "en.txt"
+        txt.write_text("Hello world.\n", encoding="utf-8")
+        proc = navar(root, "import", rec_id, str(txt), "--language", "en")
+    assert_one_error(proc, "read-only", str(root))
+    assert snapshot(root) == before

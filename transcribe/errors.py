@@ -28,10 +28,12 @@ class DamagedFile(NavarError):
     archive skip such a file and report it; the rest of the archive keeps working.
     """
 
-    def __init__(self, path, reason: str):
+    ADVICE = (
+        "Navar skips this file; restore it from a backup or fix it by hand "
+        "(README: 'Damaged files and hand-edited archives')"
+    )
+
+    def __init__(self, path, reason: str, advice: str | None = None):
         self.path = path
         self.reason = reason
-        super().__init__(
-            f"{path}: {reason}. Navar skips this file; restore it from a backup or fix it by hand "
-            "(README: 'Damaged files and hand-edited archives')"
-        )
+        super().__init__(f"{path}: {reason}. {advice or self.ADVICE}")
