@@ -493,3 +493,179 @@ def test_a_read_only_archive_says_so_and_changes_nothing(arch, tmp_path, mount_p
         proc = navar(root, "import", rec_id, str(txt), "--language", "en")
     assert_one_error(proc, "read-only", str(root))
     assert snapshot(root) == before
+
+
+# --- a person's work is never replaced without --force --------------------------------------------
+
+
+def _reference_file(root: Path, rec_id: str) -> Path:
+    return root / "transcripts" / rec_id / "tracks" / "fa.reference.json"
+
+
+def test_align_refuses_to_replace_a_human_reference_without_force(arch, tmp_path):
+    root, rec_id = arch
+    other = tmp_path / "other.txt"
+    other.write_text("یک خط دیگر\n", encoding="utf-8")
+    before = snapshot(root)
+    line = assert_one_error(navar(root, "align", rec_id, "--reference", str(other)),
+                            "fa.reference", "--force", "versions")  # fmt: skip
+    assert "nothing was changed" in line
+    assert snapshot(root) == before
+    translation = tmp_path / "en.txt"
+    translation.write_text("Hello world.\n", encoding="utf-8")
+    en = root / "transcripts" / rec_id / "tracks" / "en.reference-translation.json"
+    en.write_bytes(_reference_file(root, rec_id).read_bytes().replace(b'"fa.reference"',
+                   b'"en.reference-translation"'))  # fmt: skip
+    before = snapshot(root)
+    assert_one_error(navar(root, "align", rec_id, "--translation", str(translation)),
+                     "en.reference-translation", "--force")  # fmt: skip
+    assert without_index(snapshot(root)) == without_index(before)  # the new file gets indexed
+
+
+def test_align_with_force_keeps_the_previous_human_reference(arch, tmp_path):
+    root, rec_id = arch
+    old = _reference_file(root, rec_id).read_bytes()
+    other = tmp_path / "other.txt"
+    other.write_text("یک خط دیگر\n", encoding="utf-8")
+    proc = navar(root, "align", rec_id, "--reference", str(other), "--force", timeout=300)
+    assert_no_crash(proc)
+    assert proc.returncode == 0, proc.stderr
+    [kept] = Archive(root).versions(rec_id, "fa.reference")
+    assert kept.parent == root / "transcripts" / rec_id / "versions"
+    assert kept.read_bytes() == old and str(kept) in proc.stderr
+    assert _reference_file(root, rec_id).read_bytes() != old
+
+
+def test_import_refuses_to_replace_a_track_without_force_and_keeps_it_with_force(arch, tmp_path):
+    root, rec_id = arch
+    old = _reference_file(root, rec_id).read_bytes()
+    txt = tmp_path / "new.txt"
+    txt.write_text("متن تازه\n", encoding="utf-8")
+    before = snapshot(root)
+    assert_one_error(navar(root, "import", rec_id, str(txt)), "fa.reference", "--force")
+    assert snapshot(root) == before
+    proc = navar(root, "import", rec_id, str(txt), "--force")
+    assert proc.returncode == 0, proc.stderr
+    [kept] = Archive(root).versions(rec_id, "fa.reference")
+    assert kept.read_bytes() == old and str(kept) in proc.stderr
+    assert [s.text for s in Archive(root).track(rec_id, "fa.reference").segments] == ["متن تازه"]
+
+
+# --- import: text a person wrote is kept, or refused naming the cue -------------------------------
+
+
+def _vtt(*cues: tuple[str, str, str]) -> str:
+    return "WEBVTT\n\n" + "\n".join(f"{a} --> {b}\n{text}\n" for a, b, text in cues)
+
+
+def _import(root: Path, rec_id: str, tmp_path: Path, name: str, content: str | bytes):
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    proc = navar(root, "import", rec_id, str(path), "--language", "en", "--kind", "reference")
+    return path, proc
+
+
+KEPT_TEXT = {
+    "an unknown tag": (
+        _vtt(("00:00:00.100", "00:00:01.000", "salam <inaudible> donya")),
+        ["salam <inaudible> donya"],
+    ),
+    "styling and entities": (
+        _vtt(("00:00:00.100", "00:00:01.000", "<v Ali><b>bold</b> &amp; <i>x</i> &lt;y&gt;</v>")),
+        ["bold & x <y>"],
+    ),
+    "srt with an unknown tag and an arrow": (
+        "1\n00:00:00,100 --> 00:00:01,000\nsalam <inaudible> donya\n\n"
+        "2\n00:00:01,000 --> 00:00:02,000\nx --> y\n",
+        ["salam <inaudible> donya", "x --> y"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(KEPT_TEXT))
+def test_import_keeps_the_text_a_person_wrote(arch, tmp_path, case):
+    root, rec_id = arch
+    content, texts = KEPT_TEXT[case]
+    name = "ref.srt" if "srt" in case else "ref.vtt"
+    _, proc = _import(root, rec_id, tmp_path, name, content)
+    assert_no_crash(proc)
+    assert proc.returncode == 0, proc.stderr
+    assert [s.text for s in Archive(root).track(rec_id, "en.reference").segments] == texts
+
+
+REFUSED = {
+    "an arrow in cue text": (
+        _vtt(
+            ("00:00:00.100", "00:00:01.000", "first"), ("00:00:01.000", "00:00:02.000", "a --> b")
+        ),  # fmt: skip
+        ["line 7", "-->"],
+    ),
+    "a reversed cue": (
+        _vtt(("00:00:00.100", "00:00:01.000", "one"), ("00:00:02.000", "00:00:01.500", "two")),
+        ["cue 2", "ends", "before it starts"],
+    ),
+    "a cue past the end": (
+        _vtt(("00:00:00.100", "00:00:01.000", "one"), ("00:16:40.000", "00:33:20.000", "two")),
+        ["cue 2", "after the recording ends"],
+    ),
+    "200 KB of text for 3 s": ("word " * 40_000, ["characters per second"]),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_import_refuses_what_it_cannot_keep_naming_where(arch, tmp_path, case):
+    root, rec_id = arch
+    content, words = REFUSED[case]
+    before = snapshot(root)
+    name = "ref.txt" if "text" in case and "cue" not in case else "ref.vtt"
+    path, proc = _import(root, rec_id, tmp_path, name, content)
+    assert_one_error(proc, str(path), *words)
+    assert snapshot(root) == before
+
+
+REPAIRED = {
+    "overlapping cues": (
+        "ref.vtt",
+        _vtt(("00:00:00.100", "00:00:01.500", "one"), ("00:00:01.000", "00:00:02.000", "two")),
+        ["cue 2", "overlap"],
+        ["one", "two"],
+    ),
+    "a cue running past the end": (
+        "ref.vtt",
+        _vtt(("00:00:00.100", "00:00:01.000", "one"), ("00:00:02.000", "00:00:09.000", "two")),
+        ["cue 2", "cut back to 00:00:03.000"],
+        ["one", "two"],
+    ),
+    "NUL bytes in a cue": (
+        "ref.vtt",
+        _vtt(("00:00:00.100", "00:00:01.000", "one"), ("00:00:01.000", "00:00:02.000", "t\0wo")),
+        ["cue 2", "NUL"],
+        ["one", "two"],
+    ),
+    "NUL bytes in text": ("ref.txt", "one\nt\0w\0o\n", ["line 2", "NUL"], ["one", "two"]),
+}
+
+
+@pytest.mark.parametrize("case", list(REPAIRED))
+def test_import_repairs_with_a_warning_naming_the_cue(arch, tmp_path, case):
+    root, rec_id = arch
+    name, content, words, texts = REPAIRED[case]
+    _, proc = _import(root, rec_id, tmp_path, name, content)
+    assert_no_crash(proc)
+    assert proc.returncode == 0, proc.stderr
+    [warning] = [x for x in proc.stderr.splitlines() if "warning:" in x]
+    assert all(w in warning for w in words), warning
+    track = Archive(root).track(rec_id, "en.reference")
+    assert [s.text for s in track.segments] == texts
+    assert all(s.end <= 3.0 for s in track.segments if s.timed)
+    assert warning.split("warning: ")[1] in track.provenance.notes  # the repair is on record
+
+
+def test_align_refuses_an_absurd_amount_of_text_before_aligning(arch, tmp_path):
+    root, rec_id = arch
+    big = tmp_path / "big.txt"
+    big.write_text("کلمه " * 40_000, encoding="utf-8")
+    before = snapshot(root)
+    assert_one_error(navar(root, "align", rec_id, "--reference", str(big), "--force"),
+                     str(big), "characters per second")  # fmt: skip
+    assert snapshot(root) == before

@@ -27,7 +27,7 @@ from pathlib import Path
 from . import atomic, audio
 from .errors import ArchiveError, AudioError, DamagedFile
 from .shape import recording_from_json, track_from_json
-from .transcript import Recording, Track, recording_to_dict, track_to_dict
+from .transcript import Provenance, Recording, Track, recording_to_dict, track_to_dict, utc_now
 
 __all__ = ["Archive", "AddResult", "DamagedFile", "sha256_of"]
 
@@ -220,12 +220,58 @@ class Archive:
     # --- tracks -------------------------------------------------------------------------------
 
     def save_track(self, track: Track) -> Path:
+        """Write a track. A human track (or an unreadable file) it replaces is kept first in
+        ``transcripts/<id>/versions/<track>.<UTC time>.json``: a person's work is never lost."""
         if not valid_track_id(track.id):
             raise ArchiveError(f"invalid track id {track.id!r}")
         self.recording(track.recording_id)  # refuse tracks for unknown recordings
         path = self._recording_dir(track.recording_id) / "tracks" / f"{track.id}.json"
+        if path.is_file() and not self._is_machine_track(path):
+            self._keep_version(path, track.recording_id, track.id)
         _write(path, _dumps(track_to_dict(track)))
         return path
+
+    def human_track(self, rec_id: str, track_id: str) -> Track | None:
+        """The track if it exists and a person made it (a reference or reference translation),
+        for refusing to replace it without --force. A damaged file counts as a person's work."""
+        path = self._track_path(rec_id, track_id)
+        if not path.is_file() or self._is_machine_track(path):
+            return None
+        try:
+            return self.track(rec_id, track_id)
+        except DamagedFile:
+            return Track(track_id, rec_id, "?", "reference", Provenance(software="?"))
+
+    def versions(self, rec_id: str, track_id: str) -> list[Path]:
+        """Earlier versions of a track kept when it was replaced, oldest first."""
+        d = self._recording_dir(rec_id) / "versions"
+        if not valid_track_id(track_id) or not d.is_dir():
+            return []
+        return sorted(d.glob(f"{track_id}.*.json"))
+
+    def _is_machine_track(self, path: Path) -> bool:
+        try:
+            return json.loads(path.read_text(encoding="utf-8")).get("kind") in ("asr", "mt")
+        except (OSError, ValueError, RecursionError, AttributeError):
+            return False
+
+    def _keep_version(self, path: Path, rec_id: str, track_id: str) -> Path:
+        stamp = utc_now().replace("-", "").replace(":", "")  # 20261130T045000Z
+        d = self._recording_dir(rec_id) / "versions"
+        target, n = d / f"{track_id}.{stamp}.json", 1
+        while target.exists():
+            n += 1
+            target = d / f"{track_id}.{stamp}-{n}.json"
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ArchiveError(f"{path}: cannot be read to keep a copy ({exc.strerror})") from None
+        try:
+            atomic.write_bytes(target, data)
+        except OSError as exc:
+            raise _write_failure(target, exc) from None
+        log.info("kept the previous %s as %s", track_id, target)
+        return target
 
     def track(self, rec_id: str, track_id: str) -> Track:
         path = self._track_path(rec_id, track_id)

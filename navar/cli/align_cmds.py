@@ -12,7 +12,9 @@ from align.clip import clip_citation, write_clip
 from align.forced import align_reference
 from align.quotes import find_quotes
 from align.translation import align_translation
-from transcribe import atomic
+from transcribe import atomic, subtitles
+from transcribe.archive import valid_track_id
+from transcribe.errors import ArchiveError
 
 from . import archive_of
 
@@ -65,8 +67,10 @@ def find(ctx, recording, quote, language, limit, model, no_verify, as_json):
 @click.option("--language", default=None, help="Language of the file (fa for --reference, "
               "en for --translation).")  # fmt: skip
 @click.option("--model", default=None, help="Speech model for the forced alignment.")
+@click.option("--force", is_flag=True, help="Replace a human track of the same id (the "
+              "previous one is kept in transcripts/ID/versions/).")  # fmt: skip
 @click.pass_context
-def align(ctx, recording, reference, translation, language, model):
+def align(ctx, recording, reference, translation, language, model, force):
     """Align a human transcript (--reference) or translation (--translation) to a recording.
 
     \b
@@ -77,20 +81,54 @@ def align(ctx, recording, reference, translation, language, model):
     rec_id = archive.resolve_id(recording)
     if bool(reference) == bool(translation):
         raise click.UsageError("give one of --reference FILE or --translation FILE")
+    _check_text_amount(reference or translation, archive.recording(rec_id).duration)
     if reference:
+        track_id = f"{language or 'fa'}.reference"
+        refuse_to_replace(archive, rec_id, track_id, force)
         result = align_reference(archive, rec_id, reference, language=language or "fa",
                                  model=model)  # fmt: skip
-        archive.save_track(result.track)
+        save_keeping_versions(archive, result.track)
         placed = len(result.track.segments) - len(result.unplaced)
         click.echo(f"wrote {rec_id}/{result.track.id}: {placed} lines placed, "
                    f"{len(result.unplaced)} could not be placed")  # fmt: skip
         for n, text in result.unplaced:
             click.echo(f"  unplaced line {n}: {text}")
         return
+    refuse_to_replace(archive, rec_id, f"{language or 'en'}.reference-translation", force)
     track = align_translation(archive, rec_id, translation, language=language or "en")
-    archive.save_track(track)
+    save_keeping_versions(archive, track)
     click.echo(f"wrote {rec_id}/{track.id}: {len(track.segments)} lines aligned to "
                f"{track.source_track}")  # fmt: skip
+
+
+def _check_text_amount(path: Path, duration: float) -> None:
+    """Refuse, before any alignment work, a text far longer than the recording could hold."""
+    try:
+        chars = len(path.read_text(encoding="utf-8-sig", errors="replace"))
+    except OSError:
+        return  # reading it properly reports the problem
+    subtitles.check_text_amount(chars, duration, path)
+
+
+def refuse_to_replace(archive, rec_id: str, track_id: str, force: bool) -> None:
+    """A person's track is replaced only with --force (and then its old version is kept)."""
+    if force or not valid_track_id(track_id):
+        return
+    old = archive.human_track(rec_id, track_id)
+    if old is not None:
+        raise ArchiveError(
+            f"recording {rec_id} already has {track_id} ({old.label}, {len(old.segments)} "
+            f"segments); nothing was changed. Use --force to replace it (the current one is then "
+            f"kept in {archive.transcripts_dir / rec_id / 'versions'})"
+        )
+
+
+def save_keeping_versions(archive, track) -> None:
+    before = archive.versions(track.recording_id, track.id)
+    archive.save_track(track)
+    for kept in archive.versions(track.recording_id, track.id):
+        if kept not in before:
+            click.echo(f"the previous {track.id} is kept as {kept}", err=True)
 
 
 @click.command()

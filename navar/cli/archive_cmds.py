@@ -11,6 +11,7 @@ import click
 
 from transcribe import __version__, speech_model, subtitles
 from transcribe.atomic import write_text
+from transcribe.errors import ArchiveError
 from transcribe.transcript import TRACK_KINDS, recording_to_dict
 
 from . import archive_of
@@ -138,21 +139,32 @@ def export_(ctx, recording_id, track_id, fmt, output):
 @click.option("--language", default="fa", show_default=True)
 @click.option("--kind", type=click.Choice(TRACK_KINDS), default="reference", show_default=True)
 @click.option("--track", "track_id", help="Track id (default: LANGUAGE.KIND).")
-@click.option("--force", is_flag=True, help="Replace a track with the same id.")
+@click.option("--force", is_flag=True, help="Replace a track with the same id (a human track's "
+              "previous version is kept in transcripts/ID/versions/).")  # fmt: skip
 @click.pass_context
 def import_(ctx, recording_id, file, language, kind, track_id, force):
     """Import a VTT, SRT or text file (one sentence or paragraph per line) as a track.
 
     Times in VTT and SRT are kept as they are; to put a text in time use `navar align`.
     """
+    from .align_cmds import save_keeping_versions
+
     archive = archive_of(ctx)
     rec_id = archive.resolve_id(recording_id)
+    rec = archive.recording(rec_id)
     track = subtitles.read_track(
-        file, rec_id, language, kind, track_id=track_id, software=f"navar {__version__}"
-    )
+        file, rec_id, language, kind, track_id=track_id, software=f"navar {__version__}",
+        duration=rec.duration,
+    )  # fmt: skip
     if archive.has_track(rec_id, track.id) and not force:
-        raise click.ClickException(f"track {track.id} exists; use --force to replace it")
-    archive.save_track(track)
+        raise ArchiveError(
+            f"recording {rec_id} already has a track {track.id}; nothing was changed. Use --force "
+            "to replace it (a human track's current version is then kept in "
+            f"{archive.transcripts_dir / rec_id / 'versions'})"
+        )
+    for warning in track.provenance.notes:
+        click.echo(f"  warning: {warning}", err=True)
+    save_keeping_versions(archive, track)
     click.echo(f"imported {len(track.segments)} segments as {rec_id}/{track.id}")
 
 
