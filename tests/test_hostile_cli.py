@@ -669,3 +669,101 @@ def test_align_refuses_an_absurd_amount_of_text_before_aligning(arch, tmp_path):
     assert_one_error(navar(root, "align", rec_id, "--reference", str(big), "--force"),
                      str(big), "characters per second")  # fmt: skip
     assert snapshot(root) == before
+
+
+# --- verify: the hash, the citation's own consistency, and the words ------------------------------
+
+
+@pytest.fixture
+def cited(arch, tmp_path):
+    """(archive root, the original media file, a genuine citation as a dict)."""
+    root, rec_id = arch
+    proc = navar(root, "cite", rec_id, "--start", "0.2", "--end", "1.4", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["texts"][0]["text"] == "سلام دنیا"
+    [media] = (root / "media").iterdir()
+    return root, media, data
+
+
+def _verify(root: Path, tmp_path: Path, media: Path, citation) -> subprocess.CompletedProcess:
+    path = tmp_path / "citation.json"
+    if isinstance(citation, bytes):
+        path.write_bytes(citation)
+    elif isinstance(citation, str):
+        path.write_text(citation, encoding="utf-8")
+    else:
+        path.write_text(json.dumps(citation, ensure_ascii=False), encoding="utf-8")
+    return navar(root, "verify", str(path), str(media))
+
+
+def test_verify_accepts_a_genuine_citation_and_checks_its_words(cited, tmp_path):
+    root, media, data = cited
+    before = snapshot(root)
+    proc = _verify(root, tmp_path, media, data)
+    assert_no_crash(proc)
+    assert proc.returncode == 0, proc.stderr
+    assert "is the cited recording" in proc.stdout and "words match" in proc.stdout
+    assert snapshot(root) == before
+    # Without the archive at hand, the hash and the span are all there is to check, and it says so.
+    elsewhere = _verify(tmp_path / "no-archive", tmp_path, media, data)
+    assert elsewhere.returncode == 0 and "not checked" in elsewhere.stdout
+
+
+def _forged(data: dict, case: str):
+    d = json.loads(json.dumps(data))
+    if case == "forged words":
+        d["texts"][0]["text"] = "جنایت بزرگ"
+    elif case == "span 1000-2000 s of a 3 s file":
+        d.update(start=1000.0, end=2000.0, start_time="00:16:40.000", end_time="00:33:20.000")
+    elif case == "start disagrees with start_time":
+        d["start"] = 0.9
+    elif case == "NaN start":
+        return json.dumps(d).replace('"start": 0.2', '"start": NaN')
+    elif case == "start after end":
+        d.update(start=1.4, end=0.2, start_time="00:00:01.400", end_time="00:00:00.200")
+    elif case == "start is text":
+        d["start"] = "abc"
+    elif case == "sha256 not a hash":
+        d["sha256"] = "x"
+    elif case == "texts not a list":
+        d["texts"] = "words"
+    return d
+
+
+FORGED = {
+    "forged words": "altered",
+    "span 1000-2000 s of a 3 s file": "not inside",
+    "start disagrees with start_time": "start_time",
+    "NaN start": "'start'",
+    "start after end": "backwards",
+    "start is text": "'start'",
+    "sha256 not a hash": "SHA-256",
+    "texts not a list": "'texts'",
+}
+
+
+@pytest.mark.parametrize("case", list(FORGED))
+def test_verify_refuses_a_forged_or_inconsistent_citation(cited, tmp_path, case):
+    root, media, data = cited
+    proc = _verify(root, tmp_path, media, _forged(data, case))
+    assert_one_error(proc, FORGED[case])
+    assert "is the cited recording «" not in proc.stdout
+
+
+NOT_CITATIONS = {
+    "[]": "[]",
+    '"x"': '"x"',
+    "null": "null",
+    "binary": bytes(range(256)) * 4,
+    "100000 [": "[" * 100_000,
+    "empty": "",
+    "another format": '{"format": "something/1"}',
+}
+
+
+@pytest.mark.parametrize("case", list(NOT_CITATIONS))
+def test_verify_of_something_that_is_not_a_citation_is_one_line(cited, tmp_path, case):
+    root, media, _ = cited
+    proc = _verify(root, tmp_path, media, NOT_CITATIONS[case])
+    assert_one_error(proc, str(tmp_path / "citation.json"), "not a")

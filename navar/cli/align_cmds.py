@@ -177,13 +177,16 @@ def cite(ctx, recording, quote, start, end, language, model, clip, context, out,
 @click.command()
 @click.argument("citation_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("audio_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def verify(citation_file, audio_file):
+@click.pass_context
+def verify(ctx, citation_file, audio_file):
     """Check that AUDIO_FILE is the recording CITATION_FILE cites, and print the span.
 
-    Needs nothing but the two files. Exit status 1 when the file is not the cited recording.
+    Needs nothing but the two files: the SHA-256 must match and the citation must be whole and
+    consistent (its span inside the recording). Where the archive (--archive) holds the
+    recording, the cited words are also checked against its tracks. Exit status 1 otherwise.
     """
     cit = citations.load_citation(citation_file)
-    result = citations.verify_file(cit, audio_file)
+    result = citations.verify_file(cit, audio_file, archive_of(ctx))
     if result.matches:
         click.echo(result.message)
         return
