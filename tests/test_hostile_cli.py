@@ -767,3 +767,41 @@ def test_verify_of_something_that_is_not_a_citation_is_one_line(cited, tmp_path,
     root, media, _ = cited
     proc = _verify(root, tmp_path, media, NOT_CITATIONS[case])
     assert_one_error(proc, str(tmp_path / "citation.json"), "not a")
+
+
+# --- options and ids ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["cite", "{id}", "--start", "0.2", "--end", "1", "--clip", "c.mp3", "--context", "-100"],
+         "--context"),
+        (["cite", "{id}", "--start", "-1", "--end", "1"], "--start"),
+        (["find", "{id}", "سلام", "--limit", "0"], "--limit"),
+        (["search", "سلام", "--limit", "0"], "--limit"),
+    ],
+)  # fmt: skip
+def test_out_of_range_options_are_refused_before_anything_runs(arch, tmp_path, args, option):
+    root, rec_id = arch
+    before = snapshot(root)
+    proc = navar(root, *[a.replace("{id}", rec_id) for a in args], cwd=tmp_path)
+    assert_no_crash(proc)
+    assert proc.returncode == 2 and option in proc.stderr and "not in the range" in proc.stderr
+    assert not (tmp_path / "c.mp3").exists()
+    assert snapshot(root) == before
+
+
+def test_ids_and_extensions_with_a_trailing_newline_are_not_ids(arch, tmp_path):
+    from transcribe.archive import valid_recording_id, valid_track_id
+
+    root, rec_id = arch
+    assert valid_recording_id(rec_id) and not valid_recording_id(rec_id + "\n")
+    assert valid_track_id("fa.asr") and not valid_track_id("fa.asr\n")
+    assert_one_error(navar(root, "show", rec_id + "\n"), "not a recording id")
+    assert_one_error(navar(root, "export", rec_id, "fa.reference\n"), "not a track id")
+    odd = tmp_path / "tone.wav\n"
+    shutil.copy(tone(tmp_path / "t.wav", 1.0), odd)
+    proc = navar(root, "add", str(odd))
+    assert proc.returncode == 0, proc.stderr
+    assert all("\n" not in p.name for p in (root / "media").iterdir())

@@ -25,7 +25,8 @@ _LANG = click.Choice(["fa", "en"])
 @click.argument("recording")
 @click.argument("quote")
 @click.option("--language", type=_LANG, help="The quote's language (default: guessed).")
-@click.option("--limit", default=5, show_default=True, help="At most this many matches.")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 1000),
+              help="At most this many matches.")  # fmt: skip
 @click.option("--model", default=None, help="Speech model for checking against the audio.")
 @click.option("--no-verify", is_flag=True, help="Text only: do not check against the audio.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -134,8 +135,9 @@ def save_keeping_versions(archive, track) -> None:
 @click.command()
 @click.argument("recording")
 @click.argument("quote", required=False)
-@click.option("--start", type=float, help="Cite a span instead of a quote: start (s).")
-@click.option("--end", type=float, help="... and end (s).")
+@click.option("--start", type=click.FloatRange(min=0), help="Cite a span instead of a quote: "
+              "start (s).")  # fmt: skip
+@click.option("--end", type=click.FloatRange(min=0), help="... and end (s).")
 @click.option("--language", type=_LANG, help="The quote's language (default: guessed).")
 @click.option("--model", default=None, help="Speech model for finding the quote.")
 @click.option(
@@ -143,7 +145,8 @@ def save_keeping_versions(archive, track) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the span's audio (mp3, wav, ogg, flac) with the citation inside.",
 )
-@click.option("--context", default=1.0, show_default=True, help="Seconds of context in a clip.")
+@click.option("--context", default=1.0, show_default=True, type=click.FloatRange(0, 600),
+              help="Seconds of context in a clip.")  # fmt: skip
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the citation JSON to this file.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the citation as JSON.")
