@@ -183,6 +183,8 @@ _TIME_RE = re.compile(r"(\d+):([0-5]\d):([0-5]\d)\.(\d{3})")
 def load_citation(path: Path) -> Citation:
     """Read a citation file, refusing anything that is not a whole, self-consistent citation."""
     path = Path(path)
+    if not path.is_file():  # a FIFO would wait for a writer for ever
+        raise CitationError(f"{path}: not a regular file (a folder, pipe or device)")
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -249,8 +251,10 @@ def verify_file(citation: Citation, path: Path, archive: Archive | None = None) 
     """Does ``path`` hold the cited recording's exact bytes, and is the span inside it? With an
     ``archive`` that holds the recording, are the cited words what its tracks say there?"""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise CitationError(f"{path}: no such file")
+    if not path.is_file():  # a FIFO would wait for a writer for ever
+        raise CitationError(f"{path}: not a regular file (a folder, pipe or device)")
     sha = sha256_of(path)
     if sha != citation.sha256:
         return Verification(

@@ -805,3 +805,22 @@ def test_ids_and_extensions_with_a_trailing_newline_are_not_ids(arch, tmp_path):
     proc = navar(root, "add", str(odd))
     assert proc.returncode == 0, proc.stderr
     assert all("\n" not in p.name for p in (root / "media").iterdir())
+
+
+@pytest.mark.parametrize("command", ["import", "align", "verify citation", "verify audio"])
+def test_a_fifo_given_as_a_file_is_refused_not_waited_on(cited, tmp_path, command):
+    root, media, data = cited
+    rec_id = data["recording_id"]
+    fifo = tmp_path / "pipe.vtt"
+    os.mkfifo(fifo)
+    citation = tmp_path / "c.json"
+    citation.write_text(json.dumps(data), encoding="utf-8")
+    before = snapshot(root)
+    args = {
+        "import": ["import", rec_id, str(fifo), "--language", "en"],
+        "align": ["align", rec_id, "--reference", str(fifo), "--force"],
+        "verify citation": ["verify", str(fifo), str(media)],
+        "verify audio": ["verify", str(citation), str(fifo)],
+    }[command]
+    assert_one_error(navar(root, *args, timeout=60), str(fifo), "not a regular file")
+    assert without_index(snapshot(root)) == without_index(before)

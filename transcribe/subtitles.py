@@ -149,6 +149,8 @@ def read_track(
     """
     path = Path(path)
     fmt = fmt or guess_format(path)
+    if not path.is_file():  # a FIFO would wait for a writer for ever
+        raise FormatError(f"{path}: not a regular file (a folder, pipe or device)")
     try:
         raw = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -104,6 +104,8 @@ def align(ctx, recording, reference, translation, language, model, force):
 
 def _check_text_amount(path: Path, duration: float) -> None:
     """Refuse, before any alignment work, a text far longer than the recording could hold."""
+    if not path.is_file():  # a FIFO would wait for a writer for ever
+        raise ArchiveError(f"{path}: not a regular file (a folder, pipe or device)")
     try:
         chars = len(path.read_text(encoding="utf-8-sig", errors="replace"))
     except OSError:
