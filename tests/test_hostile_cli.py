@@ -824,3 +824,21 @@ def test_a_fifo_given_as_a_file_is_refused_not_waited_on(cited, tmp_path, comman
     }[command]
     assert_one_error(navar(root, *args, timeout=60), str(fifo), "not a regular file")
     assert without_index(snapshot(root)) == without_index(before)
+
+
+@pytest.mark.parametrize("command", ["export", "cite"])
+def test_writing_to_a_device_or_a_full_disk_is_one_line(arch, tmp_path, mount_point, command):
+    root, rec_id = arch
+    args = {
+        "export": ["export", rec_id, "fa.reference", "-o"],
+        "cite": ["cite", rec_id, "--start", "0.2", "--end", "1.4", "--out"],
+    }[command]
+    before = os.stat("/dev/full")
+    assert_one_error(navar(root, *args, "/dev/full"), "/dev/full", "not a regular file")
+    after = os.stat("/dev/full")
+    assert (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)  # still the device
+    disk = mount_point("size=64k")
+    _fill(disk)
+    target = disk / "out.txt"
+    assert_one_error(navar(root, *args, str(target)), "disk is full")
+    assert not target.exists() and sorted(p.name for p in disk.iterdir()) == ["filler"]

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import atomic, audio
-from .errors import ArchiveError, AudioError, DamagedFile
+from .errors import ArchiveError, AudioError, DamagedFile, write_failure
 from .shape import recording_from_json, track_from_json
 from .transcript import Provenance, Recording, Track, recording_to_dict, track_to_dict, utc_now
 
@@ -102,7 +102,7 @@ class Archive:
             # Copy to a temporary file while hashing, so the hash is of exactly the bytes we keep.
             fd, tmp_name = tempfile.mkstemp(prefix=".incoming.", suffix=ext, dir=self.media_dir)
         except OSError as exc:
-            raise _write_failure(self.media_dir, exc) from None
+            raise write_failure(self.media_dir, exc) from None
         tmp = Path(tmp_name)
         _incoming.add(tmp)
         target = None
@@ -118,7 +118,7 @@ class Archive:
             except OSError as exc:
                 if exc.filename == str(source) or not exc.filename and _is_read_error(exc):
                     raise AudioError(f"{source}: cannot be read ({exc.strerror or exc})") from None
-                raise _write_failure(self.media_dir, exc) from None
+                raise write_failure(self.media_dir, exc) from None
             sha = digest.hexdigest()
             rec_id = sha[:ID_LENGTH]
             existing = self._find(rec_id)
@@ -138,7 +138,7 @@ class Archive:
                 os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # originals: read-only
                 os.replace(tmp, target)
             except OSError as exc:
-                raise _write_failure(self.media_dir, exc) from None
+                raise write_failure(self.media_dir, exc) from None
             notes = "\n".join(x for x in [source_notes, *info.warnings] if x)
             rec = Recording(
                 id=rec_id,
@@ -269,7 +269,7 @@ class Archive:
         try:
             atomic.write_bytes(target, data)
         except OSError as exc:
-            raise _write_failure(target, exc) from None
+            raise write_failure(target, exc) from None
         log.info("kept the previous %s as %s", track_id, target)
         return target
 
@@ -353,25 +353,11 @@ def _is_read_error(exc: OSError) -> bool:
     return exc.errno in (errno.EIO, errno.EISDIR)
 
 
-def _write_failure(where: Path, exc: OSError) -> ArchiveError:
-    """A write into the archive failed: say where, why, and what to do; nothing was changed."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        advice = "the disk is full; free some space and try again"
-    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        advice = "the archive cannot be written here (read-only or no permission); " \
-            "use a writable copy or ask its keeper"  # fmt: skip
-    else:
-        advice = "check the disk and try again"
-    return ArchiveError(
-        f"{where}: cannot write ({exc.strerror or exc}): {advice}. Nothing was changed"
-    )
-
-
 def _write(path: Path, text: str) -> None:
     try:
         atomic.write_text(path, text)
     except OSError as exc:
-        raise _write_failure(path, exc) from None
+        raise write_failure(path, exc) from None
 
 
 def _dumps(data: dict) -> str:

@@ -1,5 +1,7 @@
 """Errors a user can act on. The CLI prints their message as one line; nothing else is shown."""
 
+import errno
+
 
 class NavarError(Exception):
     """Base class: the message is complete, plain and says what to do."""
@@ -37,3 +39,20 @@ class DamagedFile(NavarError):
         self.path = path
         self.reason = reason
         super().__init__(f"{path}: {reason}. {advice or self.ADVICE}")
+
+
+def write_failure(where, exc: OSError, what: str = "the archive", atomic: bool = True):
+    """An OSError as one line: where, why and what to do. ``atomic``: the failed operation was
+    an atomic write, so nothing was changed (and the line says so)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "the disk is full; free some space and try again"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        advice = (
+            f"{what} cannot be written here (read-only or no permission); "
+            "use a writable copy or ask its keeper"
+        )
+    else:
+        advice = "check the disk and try again"
+    done = ". Nothing was changed" if atomic else ""
+    verb = "cannot write" if atomic else "failed"
+    return ArchiveError(f"{where}: {verb} ({exc.strerror or exc}): {advice}{done}")

@@ -16,7 +16,7 @@ import click
 
 from transcribe import __version__
 from transcribe.archive import Archive
-from transcribe.errors import NavarError
+from transcribe.errors import NavarError, write_failure
 
 log = logging.getLogger("navar")
 
@@ -36,6 +36,12 @@ class NavarGroup(click.Group):
             ctx.exit(130)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except OSError as exc:  # the machine, not Navar: a full disk, a read-only folder, ...
+            log.info("write or read failed", exc_info=True)
+            where = exc.filename or "a file"
+            message = write_failure(where, exc, "the file", atomic=False)
+            click.echo(f"navar: error: {message}", err=True)
+            ctx.exit(1)
         except Exception as exc:  # a bug: one line for the user, the traceback with -v
             log.info("internal error", exc_info=True)
             click.echo(
