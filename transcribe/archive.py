@@ -209,6 +209,10 @@ class Archive:
         if not re.fullmatch(r"[0-9a-f]{4,12}", prefix or ""):
             raise ArchiveError(f"{prefix!r} is not a recording id (12 hex digits, or a prefix)")
         hits = [r.id for r in self.recordings() if r.id.startswith(prefix)]
+        if not hits:  # a damaged recording with that id: say what is wrong with it
+            for bad in self.damaged():
+                if Path(bad.path).parent.name.startswith(prefix):
+                    raise bad
         if len(hits) != 1:
             what = "no recording" if not hits else f"{len(hits)} recordings"
             raise ArchiveError(f"{what} with an id starting {prefix!r}")
