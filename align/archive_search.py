@@ -28,7 +28,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from transcribe.archive import Archive, valid_recording_id
-from transcribe.errors import NavarError
+from transcribe.errors import DamagedFile, NavarError
 from transcribe.speakers import key as speaker_key
 
 from .normalize import normalize
@@ -218,7 +218,9 @@ def _index_recording(db: sqlite3.Connection, archive: Archive, rec_id: str, sig:
         tracks = archive.tracks(rec_id)
     except (NavarError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         # A file being replaced or unreadable: index what can be read, retry on the next refresh.
-        log.warning("search index: skipping %s (%s)", rec_id, exc)
+        # A damaged file is reported by whoever lists the archive; here it is only skipped.
+        level = logging.DEBUG if isinstance(exc, DamagedFile) else logging.WARNING
+        log.log(level, "search index: skipping %s (%s)", rec_id, exc)
         db.execute("DELETE FROM indexed WHERE recording_id = ?", (rec_id,))
         return
     by_id = {t.id: t for t in tracks}

@@ -115,6 +115,7 @@ def import_edit(
     added = speakers.attach(rec, track.segments)
     if added:
         archive.save_recording(rec)
-    kept = archive.keep_version(rec.id, target_id)
-    archive.save_track(track, event="edited", inputs=[Path(file)])
+    before = set(archive.versions(rec.id, target_id))
+    archive.save_track(track, event="edited", inputs=[Path(file)])  # keeps the human version
+    kept = next(iter(set(archive.versions(rec.id, target_id)) - before), None)
     return EditImport(track, result, kept, added)

@@ -47,6 +47,7 @@ def speak(text: str, voice: str = "fa", speed: int = 150) -> AudioSegment:
             [exe, "-v", voice, "-s", str(speed), "-w", str(wav), text],
             check=True,
             capture_output=True,
+            timeout=120,  # one line of speech takes well under a second
         )
         seg = AudioSegment.from_wav(wav).set_channels(1).set_frame_rate(SAMPLE_RATE)
     lead = detect_leading_silence(seg, silence_threshold=-50.0)

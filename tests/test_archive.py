@@ -136,7 +136,7 @@ def test_interrupted_add_leaves_no_temporary_files(archive, fa_speech, monkeypat
     # Simulate Ctrl-C while probing: the copy in progress must disappear.
     from transcribe import audio
 
-    def interrupted(path):
+    def interrupted(path, name=None):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(audio, "inspect", interrupted)

@@ -6,7 +6,7 @@ Layout::
     transcripts/<id>/recording.json       what the recording is (title, SHA-256, duration, ...)
     transcripts/<id>/tracks/<track>.json  one file per track (fa.asr, en.mt, ...)
     transcripts/<id>/custody.jsonl        the chain-of-custody log (transcribe/custody.py)
-    transcripts/<id>/versions/<track>.v<N>.json  earlier versions of tracks an edit replaced
+    transcripts/<id>/versions/<track>.v<N>.<time>.json  earlier versions of replaced human tracks
 
 A recording's id is the first 12 hex digits of the SHA-256 of its original bytes, so adding the
 same bytes twice finds the recording that is already there. Every write is atomic.
@@ -14,6 +14,8 @@ same bytes twice finds the recording that is already there. Every write is atomi
 
 from __future__ import annotations
 
+import atexit
+import errno
 import hashlib
 import json
 import logging
@@ -25,22 +27,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import atomic, audio, custody
-from .errors import ArchiveError, AudioError
-from .transcript import (
-    Recording,
-    Track,
-    recording_from_dict,
-    recording_to_dict,
-    track_from_dict,
-    track_to_dict,
-)
+from .errors import ArchiveError, AudioError, DamagedFile, write_failure
+from .shape import recording_from_json, track_from_json
+from .transcript import Provenance, Recording, Track, recording_to_dict, track_to_dict, utc_now
+
+__all__ = ["Archive", "AddResult", "DamagedFile", "sha256_of"]
 
 log = logging.getLogger(__name__)
 
 ID_LENGTH = 12
-_ID_RE = re.compile(rf"^[0-9a-f]{{{ID_LENGTH}}}$")
-_TRACK_RE = re.compile(r"^[a-z]{2,3}\.[a-z-]+(\.[a-z0-9-]+)?$")
-_EXT_RE = re.compile(r"^\.[a-z0-9]{1,8}$")
+# Used with fullmatch: "$" would also accept a trailing newline.
+_ID_RE = re.compile(rf"[0-9a-f]{{{ID_LENGTH}}}")
+_TRACK_RE = re.compile(r"[a-z]{2,3}\.[a-z-]+(\.[a-z0-9-]+)?")
+_EXT_RE = re.compile(r"\.[a-z0-9]{1,8}")
 
 
 def sha256_of(path: Path) -> str:
@@ -53,11 +52,11 @@ def sha256_of(path: Path) -> str:
 
 
 def valid_recording_id(value: str) -> bool:
-    return bool(_ID_RE.match(value))
+    return isinstance(value, str) and bool(_ID_RE.fullmatch(value))
 
 
 def valid_track_id(value: str) -> bool:
-    return bool(_TRACK_RE.match(value))
+    return isinstance(value, str) and bool(_TRACK_RE.fullmatch(value))
 
 
 @dataclass
@@ -72,6 +71,7 @@ class Archive:
         self.root = Path(root).resolve()
         self.media_dir = self.root / "media"
         self.transcripts_dir = self.root / "transcripts"
+        self._reported: set[tuple[str, str]] = set()
 
     # --- recordings ---------------------------------------------------------------------------
 
@@ -83,26 +83,44 @@ class Archive:
         source_notes: str = "",
         allow_damaged: bool = False,
     ) -> AddResult:
-        """Copy ``source`` into the archive and register it; the source is only read."""
-        source = Path(source)
-        if not source.is_file():
-            raise AudioError(f"{source}: no such file")
-        self.media_dir.mkdir(parents=True, exist_ok=True)
-        ext = source.suffix.lower()
-        if not _EXT_RE.match(ext):
-            ext = ".bin"
+        """Copy ``source`` into the archive and register it; the source is only read.
 
-        # Copy to a temporary file while hashing, so the hash is of exactly the bytes we keep.
-        fd, tmp_name = tempfile.mkstemp(prefix=".incoming.", suffix=ext, dir=self.media_dir)
+        The source is probed before anything is copied, so a file that is not audio (or a 5 GB
+        file of nothing) is refused at once. An interrupted or failed add leaves nothing behind.
+        """
+        source = Path(source)
+        if not source.exists():
+            raise AudioError(f"{source}: no such file")
+        if not source.is_file():
+            raise AudioError(
+                f"{source}: not a regular file (a folder, pipe or device); nothing added"
+            )
+        audio.ffprobe(source)
+        ext = source.suffix.lower()
+        if not _EXT_RE.fullmatch(ext):
+            ext = ".bin"
+        try:
+            self.media_dir.mkdir(parents=True, exist_ok=True)
+            # Copy to a temporary file while hashing, so the hash is of exactly the bytes we keep.
+            fd, tmp_name = tempfile.mkstemp(prefix=".incoming.", suffix=ext, dir=self.media_dir)
+        except OSError as exc:
+            raise write_failure(self.media_dir, exc) from None
         tmp = Path(tmp_name)
+        _incoming.add(tmp)
+        target = None
         try:
             digest = hashlib.sha256()
-            with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-                while block := src.read(1 << 20):
-                    digest.update(block)
-                    out.write(block)
-                out.flush()
-                os.fsync(out.fileno())
+            try:
+                with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+                    while block := src.read(1 << 20):
+                        digest.update(block)
+                        out.write(block)
+                    out.flush()
+                    os.fsync(out.fileno())
+            except OSError as exc:
+                if exc.filename == str(source) or not exc.filename and _is_read_error(exc):
+                    raise AudioError(f"{source}: cannot be read ({exc.strerror or exc})") from None
+                raise write_failure(self.media_dir, exc) from None
             sha = digest.hexdigest()
             rec_id = sha[:ID_LENGTH]
             existing = self._find(rec_id)
@@ -110,7 +128,7 @@ class Archive:
                 tmp.unlink()
                 return AddResult(existing, added=False, warnings=[])
 
-            info = audio.inspect(tmp)
+            info = audio.inspect(tmp, name=source)
             problems = [w for w in info.warnings if w.startswith(("truncated", "damaged"))]
             if problems and not allow_damaged:
                 raise AudioError(
@@ -118,25 +136,31 @@ class Archive:
                     "use --allow-damaged to archive it as it is"
                 )
             target = self.media_dir / f"{rec_id}{ext}"
-            os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # originals are read-only
-            os.replace(tmp, target)
+            try:
+                os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # originals: read-only
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise write_failure(self.media_dir, exc) from None
+            notes = "\n".join(x for x in [source_notes, *info.warnings] if x)
+            rec = Recording(
+                id=rec_id,
+                sha256=sha,
+                title=title or source.stem,
+                media=target.name,
+                duration=info.duration,
+                language=language,
+                format=info.as_format(),
+                original_name=source.name,
+                source_notes=notes,
+            )
+            self.save_recording(rec)
         except BaseException:
             tmp.unlink(missing_ok=True)
+            if target is not None and self._find_quietly(rec_id) is None:
+                target.unlink(missing_ok=True)  # no recording.json: do not keep orphaned media
             raise
-
-        notes = "\n".join(x for x in [source_notes, *info.warnings] if x)
-        rec = Recording(
-            id=rec_id,
-            sha256=sha,
-            title=title or source.stem,
-            media=target.name,
-            duration=info.duration,
-            language=language,
-            format=info.as_format(),
-            original_name=source.name,
-            source_notes=notes,
-        )
-        self.save_recording(rec)
+        finally:
+            _incoming.discard(tmp)
         self.log_event(
             rec.id,
             "added",
@@ -150,7 +174,7 @@ class Archive:
 
     def save_recording(self, rec: Recording) -> None:
         path = self._recording_dir(rec.id) / "recording.json"
-        atomic.write_text(path, _dumps(recording_to_dict(rec)))
+        _write(path, _dumps(recording_to_dict(rec)))
 
     def recording(self, rec_id: str) -> Recording:
         rec = self._find(rec_id)
@@ -159,13 +183,35 @@ class Archive:
         return rec
 
     def recordings(self) -> list[Recording]:
+        """The readable recordings, oldest first. Damaged ones are skipped and logged once each;
+        ``damaged()`` lists them."""
+        good, bad = self._scan()
+        self._report(bad)
+        return good
+
+    def damaged(self) -> list[DamagedFile]:
+        """The recording.json files that cannot be read or have the wrong shape."""
+        return self._scan()[1]
+
+    def _scan(self) -> tuple[list[Recording], list[DamagedFile]]:
         if not self.transcripts_dir.is_dir():
-            return []
-        out = []
+            return [], []
+        good, bad = [], []
         for d in sorted(self.transcripts_dir.iterdir()):
             if valid_recording_id(d.name) and (d / "recording.json").is_file():
-                out.append(self.recording(d.name))
-        return sorted(out, key=lambda r: (r.added, r.id))
+                try:
+                    good.append(self.recording(d.name))
+                except DamagedFile as exc:
+                    bad.append(exc)
+        return sorted(good, key=lambda r: (r.added, r.id)), bad
+
+    def _report(self, damaged: list[DamagedFile]) -> None:
+        # Once per file and reason for this Archive object, so a server does not log every request.
+        for exc in damaged:
+            key = (str(exc.path), exc.reason)
+            if key not in self._reported:
+                self._reported.add(key)
+                log.warning("skipped %s", exc)
 
     def resolve_id(self, prefix: str) -> str:
         """Accept a full id or an unambiguous prefix of one (at least 4 hex digits)."""
@@ -174,6 +220,10 @@ class Archive:
         if not re.fullmatch(r"[0-9a-f]{4,12}", prefix or ""):
             raise ArchiveError(f"{prefix!r} is not a recording id (12 hex digits, or a prefix)")
         hits = [r.id for r in self.recordings() if r.id.startswith(prefix)]
+        if not hits:  # a damaged recording with that id: say what is wrong with it
+            for bad in self.damaged():
+                if Path(bad.path).parent.name.startswith(prefix):
+                    raise bad
         if len(hits) != 1:
             what = "no recording" if not hits else f"{len(hits)} recordings"
             raise ArchiveError(f"{what} with an id starting {prefix!r}")
@@ -185,15 +235,20 @@ class Archive:
     # --- tracks -------------------------------------------------------------------------------
 
     def save_track(self, track: Track, event: str | None = None, inputs: list[Path] = ()) -> Path:
-        """Write a track and log it: ``event`` defaults by kind, ``inputs`` are files read."""
+        """Write a track and log it: ``event`` defaults by kind, ``inputs`` are files read.
+
+        A human track (or an unreadable file) it replaces is kept first in ``versions/``
+        (see keep_version): a person's work is never lost."""
         if not valid_track_id(track.id):
             raise ArchiveError(f"invalid track id {track.id!r}")
         rec = self.recording(track.recording_id)  # refuse tracks for unknown recordings
         path = self._recording_dir(track.recording_id) / "tracks" / f"{track.id}.json"
         self.start_custody_log(rec.id)  # before the write, so a late start shows the old state
         replaced = path.is_file()
+        if replaced and not self._is_machine_track(path):
+            self.keep_version(rec.id, track.id)
         text = _dumps(track_to_dict(track))
-        atomic.write_text(path, text)
+        _write(path, text)
         refs = [self.file_ref(self.media_dir / rec.media, rec.sha256)]
         if track.source_track and self.has_track(rec.id, track.source_track):
             refs.append(self.file_ref(self._track_path(rec.id, track.source_track)))
@@ -208,12 +263,64 @@ class Archive:
         )
         return path
 
+    def human_track(self, rec_id: str, track_id: str) -> Track | None:
+        """The track if it exists and a person made it (a reference or reference translation),
+        for refusing to replace it without --force. A damaged file counts as a person's work."""
+        path = self._track_path(rec_id, track_id)
+        if not path.is_file() or self._is_machine_track(path):
+            return None
+        try:
+            return self.track(rec_id, track_id)
+        except DamagedFile:
+            return Track(track_id, rec_id, "?", "reference", Provenance(software="?"))
+
+    def versions(self, rec_id: str, track_id: str) -> list[Path]:
+        """Earlier versions of a track kept when it was replaced, oldest first."""
+        d = self._recording_dir(rec_id) / "versions"
+        if not valid_track_id(track_id) or not d.is_dir():
+            return []
+        return sorted(d.glob(f"{track_id}.*.json"))
+
+    def _is_machine_track(self, path: Path) -> bool:
+        try:
+            return json.loads(path.read_text(encoding="utf-8")).get("kind") in ("asr", "mt")
+        except (OSError, ValueError, RecursionError, AttributeError):
+            return False
+
+    def keep_version(self, rec_id: str, track_id: str) -> Path | None:
+        """Copy the track file as it is now to ``versions/<track>.v<N>.<UTC time>.json`` before
+        it is replaced (N is the track's version; "damaged" for a file that cannot be read).
+        Never overwrites an earlier copy. None when there is no track."""
+        path = self._track_path(rec_id, track_id)
+        if not path.is_file():
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ArchiveError(f"{path}: cannot be read to keep a copy ({exc.strerror})") from None
+        try:
+            version = f"v{self.track(rec_id, track_id).version}"
+        except DamagedFile:
+            version = "damaged"
+        stamp = utc_now().replace("-", "").replace(":", "")  # 20261130T045000Z
+        d = self._recording_dir(rec_id) / "versions"
+        target, n = d / f"{track_id}.{version}.{stamp}.json", 1
+        while target.exists():
+            n += 1
+            target = d / f"{track_id}.{version}.{stamp}-{n}.json"
+        try:
+            atomic.write_bytes(target, data)
+        except OSError as exc:
+            raise write_failure(target, exc) from None
+        log.info("kept the previous %s as %s", track_id, target)
+        return target
+
     def track(self, rec_id: str, track_id: str) -> Track:
         path = self._track_path(rec_id, track_id)
         if not path.is_file():
             have = ", ".join(self.track_ids(rec_id)) or "none"
             raise ArchiveError(f"recording {rec_id} has no track {track_id!r} (tracks: {have})")
-        return track_from_dict(_loads(path))
+        return track_from_json(_loads(path), path, track_id)
 
     def track_digest(self, rec_id: str, track_id: str) -> str:
         """The SHA-256 of the track file as it is now: an edit names it, to be refused if the
@@ -223,23 +330,6 @@ class Archive:
             raise ArchiveError(f"recording {rec_id} has no track {track_id!r}")
         return sha256_of(path)
 
-    def keep_version(self, rec_id: str, track_id: str) -> Path | None:
-        """Copy the track file as it is now to ``versions/`` before an edit replaces it; an
-        earlier copy of the same version is never overwritten. None when there is no track."""
-        path = self._track_path(rec_id, track_id)
-        if not path.is_file():
-            return None
-        data = path.read_bytes()
-        track = self.track(rec_id, track_id)
-        versions = self._recording_dir(rec_id) / "versions"
-        target = versions / f"{track_id}.v{track.version}.json"
-        if target.exists() and target.read_bytes() != data:  # a replaced track began again at 1
-            digest = hashlib.sha256(data).hexdigest()[:12]
-            target = versions / f"{track_id}.v{track.version}.{digest}.json"
-        if not target.exists():
-            atomic.write_bytes(target, data)
-        return target
-
     def track_ids(self, rec_id: str) -> list[str]:
         d = self._recording_dir(rec_id) / "tracks"
         if not d.is_dir():
@@ -247,7 +337,23 @@ class Archive:
         return sorted(p.stem for p in d.glob("*.json") if valid_track_id(p.stem))
 
     def tracks(self, rec_id: str) -> list[Track]:
-        return [self.track(rec_id, t) for t in self.track_ids(rec_id)]
+        """The readable tracks of a recording; damaged ones are skipped and logged once each."""
+        good, bad = self._scan_tracks(rec_id)
+        self._report(bad)
+        return good
+
+    def damaged_tracks(self, rec_id: str) -> list[DamagedFile]:
+        """The track files of a recording that cannot be read or have the wrong shape."""
+        return self._scan_tracks(rec_id)[1]
+
+    def _scan_tracks(self, rec_id: str) -> tuple[list[Track], list[DamagedFile]]:
+        good, bad = [], []
+        for t in self.track_ids(rec_id):
+            try:
+                good.append(self.track(rec_id, t))
+            except DamagedFile as exc:
+                bad.append(exc)
+        return good, bad
 
     def has_track(self, rec_id: str, track_id: str) -> bool:
         return self._track_path(rec_id, track_id).is_file()
@@ -322,7 +428,13 @@ class Archive:
         path = self.transcripts_dir / rec_id / "recording.json"
         if not path.is_file():
             return None
-        return recording_from_dict(_loads(path))
+        return recording_from_json(_loads(path), path, rec_id)
+
+    def _find_quietly(self, rec_id: str) -> Recording | None:
+        try:
+            return self._find(rec_id)
+        except DamagedFile:
+            return None
 
     def _recording_dir(self, rec_id: str) -> Path:
         if not valid_recording_id(rec_id):
@@ -343,12 +455,44 @@ _TRACK_EVENTS = {
 }
 
 
+# Temporary copies of an add in progress, removed at exit if a signal cut the add short before
+# its own clean-up ran (the CLI turns SIGTERM into an exception, so this is the last resort).
+_incoming: set[Path] = set()
+
+
+@atexit.register
+def _remove_incoming() -> None:
+    for tmp in list(_incoming):
+        tmp.unlink(missing_ok=True)
+
+
+def _is_read_error(exc: OSError) -> bool:
+    return exc.errno in (errno.EIO, errno.EISDIR)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        atomic.write_text(path, text)
+    except OSError as exc:
+        raise write_failure(path, exc) from None
+
+
 def _dumps(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
-def _loads(path: Path) -> dict:
+def _loads(path: Path):
+    """Parse a JSON file of the archive, or raise DamagedFile saying why it cannot be read."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ArchiveError(f"{path}: unreadable ({exc})") from exc
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DamagedFile(path, "it is not UTF-8 text") from None
+    except OSError as exc:
+        raise DamagedFile(path, f"it cannot be read ({exc.strerror or exc})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        what = "it is empty" if not text.strip() else f"it is not valid JSON ({exc})"
+        raise DamagedFile(path, what) from None
+    except RecursionError:  # e.g. 100,000 "[": nesting deeper than Python's parser goes
+        raise DamagedFile(path, "it is not valid JSON (nested too deeply)") from None

@@ -8,6 +8,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from .errors import ArchiveError
+
 
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
@@ -18,6 +20,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
     temporary file is removed and ``target`` is untouched.
     """
     target = Path(target)
+    if os.path.exists(target) and not os.path.isfile(target):
+        # Replacing /dev/full, a FIFO or a folder with a file is never what was meant.
+        raise ArchiveError(f"{target}: not a regular file; write to a file instead")
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)

@@ -14,7 +14,6 @@ import dataclasses
 import functools
 import hashlib
 import logging
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, audio, boundaries, guards, speech_model
+from .errors import AudioError
 from .transcript import Provenance, Segment, Track, Word, segment_id
 
 log = logging.getLogger(__name__)
@@ -405,10 +405,10 @@ def _t(x: float) -> float:
 
 def _declared_duration(media: Path) -> float | None:
     cmd = ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"]
-    proc = subprocess.run([*cmd, str(media)], capture_output=True, text=True, check=False)
     try:
-        return float(proc.stdout.strip())
-    except ValueError:
+        _, out, _ = audio.run_program([*cmd, str(media)], timeout=audio.PROBE_TIMEOUT_S)
+        return float(out.decode("utf-8", "replace").strip())
+    except (AudioError, ValueError):
         return None
 
 

@@ -19,6 +19,7 @@ the recording's speaker ids before the track is saved.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -186,6 +187,25 @@ def guess_format(path: Path) -> str:
     return "txt"
 
 
+# More text than this per second of audio is not a transcript of it (fast speech is about 15
+# characters a second; a translation with notes perhaps twice that). Below MIN_TEXT_LIMIT
+# characters any text is accepted, so short clips can carry a long title line.
+MAX_CHARS_PER_SECOND = 60
+MIN_TEXT_LIMIT = 2000
+# A cue may run this far past the recording's end (a subtitle held on the last frame) before
+# its end is cut back to the end of the audio.
+END_TOLERANCE_S = 1.0
+
+# Cue text markup that only styles text. Any other <...> is text a person wrote ("<inaudible>").
+_VTT_TAGS = re.compile(
+    r"</?(?:c|i|b|u|v|lang|ruby|rt)(?:\.[^\s>]*)?(?:\s[^>]*)?>|<\d+:\d{2}(?::\d{2})?\.\d{3}>"
+)
+_SRT_TAGS = re.compile(r"</?(?:i|b|u|font)(?:\s[^>]*)?>|\{\\an\d\}")
+_TIMING_LINE = re.compile(
+    r"\s*(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}\s*-->\s*(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}"
+)
+
+
 def read_track(
     path: Path,
     recording_id: str,
@@ -194,24 +214,36 @@ def read_track(
     track_id: str | None = None,
     fmt: str | None = None,
     software: str = "navar",
+    duration: float | None = None,
     known_speakers: tuple[str, ...] = (),
 ) -> Track:
     """Read a VTT, SRT or text file as a track. Text gives untimed segments, one per line.
 
+    Text a person wrote is kept as written (only styling tags are dropped); what cannot be kept
+    is refused naming the cue. What was repaired (NUL bytes removed, a cue's end cut back to the
+    end of the recording) is said in the track's provenance notes. With ``duration`` (the
+    recording's, in seconds), cues after the end and absurd amounts of text are refused.
+
     Segments carry their speaker's display name (``known_speakers``, the recording's, are
-    always recognised as prefixes); ``speakers.attach`` turns them into ids."""
+    always recognised as prefixes); ``speakers.attach`` turns them into ids.
+    """
     path = Path(path)
     fmt = fmt or guess_format(path)
+    if not path.is_file():  # a FIFO would wait for a writer for ever
+        raise FormatError(f"{path}: not a regular file (a folder, pipe or device)")
     try:
         raw = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise FormatError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except OSError as exc:
         raise FormatError(f"{path}: {exc.strerror}") from exc
+    if duration is not None:
+        check_text_amount(len(raw), duration, path)
+    notes: list[str] = []
     if fmt == "txt":
-        segments = parse_text(raw, known_speakers)
+        segments = parse_text(raw, notes, known_speakers)
     elif fmt in ("vtt", "srt"):
-        segments = parse_captions(raw, fmt, path, known_speakers)
+        segments = parse_captions(raw, fmt, path, notes, duration, known_speakers)
     else:
         raise FormatError(f"unknown import format {fmt!r}; choose one of {IMPORT_FORMATS}")
     if not segments:
@@ -221,20 +253,43 @@ def read_track(
         recording_id=recording_id,
         language=language,
         kind=kind,
-        provenance=Provenance(software=software, source=path.name, settings={"format": fmt}),
+        provenance=Provenance(
+            software=software, source=path.name, settings={"format": fmt}, notes=notes
+        ),
         segments=segments,
     )
 
 
-def parse_text(raw: str, known_speakers: tuple[str, ...] = ()) -> list[Segment]:
+def check_text_amount(chars: int, duration: float, path: Path | str) -> None:
+    """Refuse text far longer than the recording could hold (MAX_CHARS_PER_SECOND)."""
+    limit = max(MIN_TEXT_LIMIT, MAX_CHARS_PER_SECOND * duration)
+    if chars > limit:
+        raise FormatError(
+            f"{path}: {chars:,} characters of text for {duration:.1f} s of audio is more than "
+            f"{MAX_CHARS_PER_SECOND} characters per second; is it the transcript of this "
+            "recording? Nothing was imported"
+        )
+
+
+def parse_text(
+    raw: str, notes: list[str] | None = None, known_speakers: tuple[str, ...] = ()
+) -> list[Segment]:
     """One untimed segment per non-blank line; a Navar text export's header and times are
     dropped (``navar align`` puts the text in time again). "Name: text" lines name a speaker."""
-    lines = [" ".join(line.replace(RLM, "").split()) for line in raw.splitlines()]
-    if lines and lines[0].startswith(TEXT_HEADER):
-        while lines and lines[0].startswith("#"):
-            lines.pop(0)
-        lines = [_TEXT_TIMES.sub("", line) for line in lines]
-    lines = [line for line in lines if line]
+    notes = notes if notes is not None else []
+    raw_lines = raw.splitlines()
+    if raw_lines and raw_lines[0].startswith(TEXT_HEADER):
+        while raw_lines and raw_lines[0].startswith("#"):
+            raw_lines.pop(0)
+        raw_lines = [_TEXT_TIMES.sub("", line) for line in raw_lines]
+    lines = []
+    for n, line in enumerate(raw_lines, 1):
+        if "\x00" in line:
+            notes.append(f"line {n}: removed {line.count(chr(0))} NUL byte(s)")
+            line = line.replace("\x00", "")
+        line = " ".join(line.replace(RLM, "").split())
+        if line:
+            lines.append(line)
     return [
         Segment(id=segment_id(i), start=None, end=None, text=t, speaker=name)
         for i, (name, t) in enumerate(speakers.split_lines(lines, known_speakers))
@@ -242,31 +297,60 @@ def parse_text(raw: str, known_speakers: tuple[str, ...] = ()) -> list[Segment]:
 
 
 def parse_captions(
-    raw: str, fmt: str, path: Path | str = "<text>", known_speakers: tuple[str, ...] = ()
+    raw: str,
+    fmt: str,
+    path: Path | str = "<text>",
+    notes: list[str] | None = None,
+    duration: float | None = None,
+    known_speakers: tuple[str, ...] = (),
 ) -> list[Segment]:
     """Timed segments from WebVTT or SRT cues; a ``<v Name>`` voice span or a "Name: "
     prefix names the speaker."""
+    notes = notes if notes is not None else []
     try:
         vtt = webvtt.WebVTT.from_buffer(io.StringIO(raw), format=fmt)
     except (MalformedFileError, MalformedCaptionError) as exc:
         raise FormatError(f"{path}: not a valid {fmt.upper()} file ({exc})") from exc
-    segments = []
-    for cap in vtt.captions:
-        text = " ".join(cap.text.replace(RLM, "").split())
+    _check_arrows_kept(raw, vtt.captions, path)
+    tags = _VTT_TAGS if fmt == "vtt" else _SRT_TAGS
+    segments: list[Segment] = []
+    previous_end = None
+    for n, cap in enumerate(vtt.captions, 1):
+        where = f"{path}: cue {n} ({cap.start})"
+        text = cap.raw_text
+        if "\x00" in text:
+            notes.append(f"cue {n} ({cap.start}): removed {text.count(chr(0))} NUL byte(s)")
+            text = text.replace("\x00", "")
+        text = tags.sub("", text)
+        if fmt == "vtt":
+            text = html.unescape(text)
+        text = " ".join(text.replace(RLM, "").split())
         if text.startswith("[") and text.endswith(_WARNING_END + "]"):
             continue  # the machine-output warning to_srt adds
-        text = _unescape(text)
-        voice = _unescape(" ".join(cap.voice.split())) if fmt == "vtt" and cap.voice else None
-        if text:
-            segments.append(
-                Segment(
-                    id=segment_id(len(segments)),
-                    start=cap.start_in_seconds + _ms(cap.start),
-                    end=cap.end_in_seconds + _ms(cap.end),
-                    text=text,
-                    speaker=voice,
-                )
+        voice = html.unescape(" ".join(cap.voice.split())) if fmt == "vtt" and cap.voice else None
+        start = cap.start_in_seconds + _ms(cap.start)
+        end = cap.end_in_seconds + _ms(cap.end)
+        if end < start:
+            raise FormatError(f"{where}: it ends ({cap.end}) before it starts; fix its times")
+        if duration is not None and start >= duration:
+            raise FormatError(
+                f"{where}: it starts after the recording ends ({timestamp(duration)}); "
+                "is the file for this recording?"
             )
+        if duration is not None and end > duration + END_TOLERANCE_S:
+            notes.append(
+                f"cue {n} ({cap.start}): its end {cap.end} is after the recording's end; "
+                f"cut back to {timestamp(duration)}"
+            )
+            end = duration
+        if previous_end is not None and start < previous_end - 0.001:
+            notes.append(
+                f"cue {n} ({cap.start}): starts {previous_end - start:.3f} s before the previous "
+                "cue ends (overlap kept as written)"
+            )
+        if text:
+            segments.append(Segment(segment_id(len(segments)), start, end, text, speaker=voice))
+            previous_end = end if previous_end is None else max(previous_end, end)
     if not any(s.speaker for s in segments):  # no voice spans: look for "Name: " prefixes
         found = speakers.split_lines([s.text for s in segments], known_speakers)
         for seg, (name, text) in zip(segments, found, strict=True):
@@ -274,8 +358,17 @@ def parse_captions(
     return segments
 
 
-def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+def _check_arrows_kept(raw: str, captions, path) -> None:
+    """A line with "-->" that is not a cue's timing is cue text the parser would have lost
+    (WebVTT takes it for the start of a new cue): refuse, naming the line."""
+    kept = "\n".join(c.raw_text for c in captions)
+    for n, line in enumerate(raw.splitlines(), 1):
+        if "-->" in line and not _TIMING_LINE.match(line) and line.strip() not in kept:
+            raise FormatError(
+                f"{path}: line {n} ({line.strip()[:60]!r}) has '-->' in a cue's text, which "
+                "the format does not allow; write it as '--&gt;' (VTT) or reword it, and import "
+                "again. Nothing was imported"
+            )
 
 
 def _ms(ts: str) -> float:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from transcribe.archive import Archive
+from transcribe.errors import DamagedFile
 
 CATALOG_NAME = ".batch-catalog.sqlite"
 HEARTBEAT_SECONDS = 5.0  # how often a holder says it is alive
@@ -66,6 +67,14 @@ class Claim:
     attempts: dict[str, int] = field(default_factory=dict)  # tries already made, per stage
 
 
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """Not a database, or a corrupt one (busy or locked databases are not damage)."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name:
+        return name in ("SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_IOERR_SHORT_READ")
+    return type(exc) is sqlite3.DatabaseError
+
+
 def catalog_path(archive: Archive) -> Path:
     return archive.transcripts_dir / CATALOG_NAME
 
@@ -84,21 +93,35 @@ class Catalog:
         with self._db() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            # A cut-short or overwritten catalog shows here, not midway through a batch.
+            problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+            if problem != "ok":
+                raise sqlite3.DatabaseError(problem)
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
         """This thread's connection, opened once: closing the last one checkpoints the WAL,
         which costs more than the updates themselves."""
-        db = getattr(self._local, "db", None)
-        if db is None or self._local.pid != os.getpid():  # never share one across a fork
-            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA busy_timeout = 60000")
-            # With WAL, NORMAL survives any process crash (kill -9 included); only a power cut
-            # can lose the last few updates, which a rerun redoes.
-            db.execute("PRAGMA synchronous = NORMAL")
-            self._local.db, self._local.pid = db, os.getpid()
-        yield db
+        try:
+            db = getattr(self._local, "db", None)
+            if db is None or self._local.pid != os.getpid():  # never share one across a fork
+                db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+                db.row_factory = sqlite3.Row
+                db.execute("PRAGMA busy_timeout = 60000")
+                # With WAL, NORMAL survives any process crash (kill -9 included); only a power
+                # cut can lose the last few updates, which a rerun redoes.
+                db.execute("PRAGMA synchronous = NORMAL")
+                self._local.db, self._local.pid = db, os.getpid()
+            yield db
+        except sqlite3.DatabaseError as exc:
+            if _is_damage(exc):
+                raise DamagedFile(
+                    self.path,
+                    f"the batch catalog is damaged ({exc})",
+                    "It holds only job state: move it aside and run the batch again; "
+                    "recordings and tracks already in the archive are kept",
+                ) from None
+            raise
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:

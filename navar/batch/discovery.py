@@ -9,7 +9,9 @@ hundreds of hours of audio again.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,21 +47,58 @@ class Found:
         return self.sha256[:ID_LENGTH]
 
 
-def audio_files(folders: list[Path]) -> Iterator[Path]:
-    """Audio files under ``folders`` (recursively, hidden files skipped), in a stable order."""
+def audio_files(
+    folders: list[Path], on_skip: Callable[[Path, str], None] | None = None
+) -> Iterator[Path]:
+    """Audio files under ``folders`` (recursively, hidden files skipped), in a stable order.
+
+    Anything that is not a regular file is skipped before it is opened, and ``on_skip`` is told
+    why: opening a FIFO named like audio would wait for a writer for ever, and a symlink loop or
+    a dangling link has nothing to read.
+    """
+    skip = on_skip or (lambda path, why: None)
     for folder in folders:
         folder = Path(folder)
-        if folder.is_file():
-            yield folder.resolve()
-            continue
         if not folder.is_dir():
-            raise NavarError(f"{folder}: no such folder")
+            why = _not_regular(folder)
+            if why is None:
+                yield folder.resolve()
+            elif not os.path.lexists(folder):
+                raise NavarError(f"{folder}: no such folder or file")
+            else:
+                skip(folder, why)
+            continue
         for dirpath, dirnames, filenames in os.walk(folder):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 path = Path(dirpath, name)
-                if not name.startswith(".") and is_audio(path):
+                if name.startswith("."):
+                    continue
+                why = _not_regular(path)
+                if why is not None:
+                    if path.suffix.lower() not in NOT_AUDIO:
+                        skip(path, why)
+                elif is_audio(path):
                     yield path.resolve()
+
+
+def _not_regular(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file (None: it is a regular file, links followed)."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link in a loop"
+        if os.path.islink(path):
+            return "a symbolic link to nothing (its target is gone)"
+        return f"cannot be read ({exc.strerror or exc})"
+    if stat.S_ISREG(st.st_mode):
+        return None
+    if stat.S_ISFIFO(st.st_mode):
+        return "a named pipe (FIFO), not a file"
+    if stat.S_ISDIR(st.st_mode):
+        return "a folder"
+    return "not a regular file (a device or socket)"
 
 
 def is_audio(path: Path) -> bool:
@@ -103,20 +142,31 @@ def discover(
     catalog: Catalog,
     reference_dir: Path | None = None,
     on_file: Callable[[Path], None] | None = None,
+    on_skip: Callable[[Path, str], None] | None = None,
 ) -> list[Found]:
-    """Every audio file under ``folders`` with its hash, duration and reference (if any)."""
+    """Every audio file under ``folders`` with its hash, duration and reference (if any).
+
+    A file that cannot be read is skipped and ``on_skip`` told why; the rest go on.
+    """
     if reference_dir is not None and not Path(reference_dir).is_dir():
         raise NavarError(f"{reference_dir}: no such folder for --reference-dir")
+    skip = on_skip or (lambda path, why: None)
     found = []
-    for path in audio_files(folders):
+    for path in audio_files(folders, skip):
         if on_file:
             on_file(path)
-        st = path.stat()
-        known = catalog.known_source(str(path), st.st_size, st.st_mtime_ns)
+        try:
+            st = path.stat()
+            known = catalog.known_source(str(path), st.st_size, st.st_mtime_ns)
+            if known is None:
+                sha = sha256_of(path)
+        except OSError as exc:  # gone or unreadable since it was listed
+            skip(path, f"cannot be read ({exc.strerror or exc})")
+            continue
         if known is not None:
             sha, duration = known["sha256"], known["duration"]
         else:
-            sha, duration = sha256_of(path), probe_duration(path)
+            duration = probe_duration(path)
             catalog.remember_source(
                 str(path), st.st_size, st.st_mtime_ns, sha, sha[:ID_LENGTH], duration
             )

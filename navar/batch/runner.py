@@ -93,7 +93,9 @@ def _run(archive, folders, options, say, command, began, client) -> Summary:
     catalog = Catalog(archive)
     batch = new_batch_id()
     catalog.start_batch(batch, command)
-    found = discovery.discover(folders, catalog, options.reference_dir)
+    found = discovery.discover(
+        folders, catalog, options.reference_dir, on_skip=lambda p, why: say(f"skipped {p}: {why}")
+    )
     for f in found:
         catalog.register(
             batch, f.recording_id, str(f.path), str(f.reference) if f.reference else None,

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
 
 from transcribe import __version__
 from transcribe.archive import Archive
-from transcribe.errors import NavarError
+from transcribe.errors import NavarError, write_failure
 
 log = logging.getLogger("navar")
 
@@ -23,6 +25,7 @@ class NavarGroup(click.Group):
     """Turns a NavarError into one line on stderr and exit status 1, never a traceback."""
 
     def invoke(self, ctx: click.Context):
+        previous = _on_sigterm_interrupt()
         try:
             return super().invoke(ctx)
         except NavarError as exc:
@@ -33,6 +36,12 @@ class NavarGroup(click.Group):
             ctx.exit(130)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except OSError as exc:  # the machine, not Navar: a full disk, a read-only folder, ...
+            log.info("write or read failed", exc_info=True)
+            where = exc.filename or "a file"
+            message = write_failure(where, exc, "the file", atomic=False)
+            click.echo(f"navar: error: {message}", err=True)
+            ctx.exit(1)
         except Exception as exc:  # a bug: one line for the user, the traceback with -v
             log.info("internal error", exc_info=True)
             click.echo(
@@ -42,7 +51,21 @@ class NavarGroup(click.Group):
             )
             ctx.exit(2)
         finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
             _refresh_search_index(ctx)
+
+
+def _on_sigterm_interrupt():
+    """Make SIGTERM (kill, a closing terminal) unwind like Ctrl-C, so half-written files are
+    removed by the code that made them. Returns the previous handler, or None if not set."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)
 
 
 def _refresh_search_index(ctx: click.Context) -> None:

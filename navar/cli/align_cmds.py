@@ -13,6 +13,8 @@ from align.forced import align_reference
 from align.quotes import find_quotes
 from align.translation import align_translation
 from transcribe import atomic, subtitles
+from transcribe.archive import valid_track_id
+from transcribe.errors import ArchiveError
 
 from . import archive_of
 from .archive_cmds import save_with_speakers
@@ -25,7 +27,8 @@ _LANG = click.Choice(["fa", "en"])
 @click.argument("recording")
 @click.argument("quote")
 @click.option("--language", type=_LANG, help="The quote's language (default: guessed).")
-@click.option("--limit", default=5, show_default=True, help="At most this many matches.")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 1000),
+              help="At most this many matches.")  # fmt: skip
 @click.option("--model", default=None, help="Speech model for checking against the audio.")
 @click.option("--no-verify", is_flag=True, help="Text only: do not check against the audio.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -69,8 +72,10 @@ def find(ctx, recording, quote, language, limit, model, no_verify, as_json):
 @click.option("--language", default=None, help="Language of the file (fa for --reference, "
               "en for --translation).")  # fmt: skip
 @click.option("--model", default=None, help="Speech model for the forced alignment.")
+@click.option("--force", is_flag=True, help="Replace a human track of the same id (the "
+              "previous one is kept in transcripts/ID/versions/).")  # fmt: skip
 @click.pass_context
-def align(ctx, recording, reference, translation, language, model):
+def align(ctx, recording, reference, translation, language, model, force):
     """Align a human transcript (--reference) or translation (--translation) to a recording.
 
     \b
@@ -81,7 +86,10 @@ def align(ctx, recording, reference, translation, language, model):
     rec_id = archive.resolve_id(recording)
     if bool(reference) == bool(translation):
         raise click.UsageError("give one of --reference FILE or --translation FILE")
+    _check_text_amount(reference or translation, archive.recording(rec_id).duration)
     if reference:
+        track_id = f"{language or 'fa'}.reference"
+        refuse_to_replace(archive, rec_id, track_id, force)
         rec = archive.recording(rec_id)
         ref = subtitles.read_track(reference, rec_id, language or "fa", "reference",
                                    known_speakers=tuple(s.name for s in rec.speakers))  # fmt: skip
@@ -97,17 +105,45 @@ def align(ctx, recording, reference, translation, language, model):
         for n, text in result.unplaced:
             click.echo(f"  unplaced line {n}: {text}")
         return
+    refuse_to_replace(archive, rec_id, f"{language or 'en'}.reference-translation", force)
     track = align_translation(archive, rec_id, translation, language=language or "en")
-    archive.save_track(track, event="aligned", inputs=[translation])
+    save_with_speakers(
+        archive, archive.recording(rec_id), track, event="aligned", inputs=[translation]
+    )
     click.echo(f"wrote {rec_id}/{track.id}: {len(track.segments)} lines aligned to "
                f"{track.source_track}")  # fmt: skip
+
+
+def _check_text_amount(path: Path, duration: float) -> None:
+    """Refuse, before any alignment work, a text far longer than the recording could hold."""
+    if not path.is_file():  # a FIFO would wait for a writer for ever
+        raise ArchiveError(f"{path}: not a regular file (a folder, pipe or device)")
+    try:
+        chars = len(path.read_text(encoding="utf-8-sig", errors="replace"))
+    except OSError:
+        return  # reading it properly reports the problem
+    subtitles.check_text_amount(chars, duration, path)
+
+
+def refuse_to_replace(archive, rec_id: str, track_id: str, force: bool) -> None:
+    """A person's track is replaced only with --force (and then its old version is kept)."""
+    if force or not valid_track_id(track_id):
+        return
+    old = archive.human_track(rec_id, track_id)
+    if old is not None:
+        raise ArchiveError(
+            f"recording {rec_id} already has {track_id} ({old.label}, {len(old.segments)} "
+            f"segments); nothing was changed. Use --force to replace it (the current one is then "
+            f"kept in {archive.transcripts_dir / rec_id / 'versions'})"
+        )
 
 
 @click.command()
 @click.argument("recording")
 @click.argument("quote", required=False)
-@click.option("--start", type=float, help="Cite a span instead of a quote: start (s).")
-@click.option("--end", type=float, help="... and end (s).")
+@click.option("--start", type=click.FloatRange(min=0), help="Cite a span instead of a quote: "
+              "start (s).")  # fmt: skip
+@click.option("--end", type=click.FloatRange(min=0), help="... and end (s).")
 @click.option("--language", type=_LANG, help="The quote's language (default: guessed).")
 @click.option("--model", default=None, help="Speech model for finding the quote.")
 @click.option("--track", "track_id", default=None,
@@ -118,7 +154,8 @@ def align(ctx, recording, reference, translation, language, model):
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the span's audio (mp3, wav, ogg, flac) with the citation inside.",
 )
-@click.option("--context", default=1.0, show_default=True, help="Seconds of context in a clip.")
+@click.option("--context", default=1.0, show_default=True, type=click.FloatRange(0, 600),
+              help="Seconds of context in a clip.")  # fmt: skip
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the citation JSON to this file.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the citation as JSON.")
@@ -175,7 +212,9 @@ def verify(ctx, citation_file, audio_file):
       navar verify RECORDING             its custody chain, files and trusted timestamps
       navar verify BUNDLE                a bundle (folder or zip): checksums, chain, timestamps
 
-    The first and last need nothing but the files.
+    The first and last need nothing but the files. A citation must be whole and consistent
+    (its span inside the recording); where the archive (--archive) holds the recording, the
+    cited words are also checked against its tracks.
     """
     if audio_file is None:
         from .evidence_cmds import verify_target
@@ -187,7 +226,7 @@ def verify(ctx, citation_file, audio_file):
     if not citation_file.is_file():
         raise click.BadParameter(f"{citation_file}: no such file", param_hint="CITATION_FILE")
     cit = citations.load_citation(citation_file)
-    result = citations.verify_file(cit, audio_file)
+    result = citations.verify_file(cit, audio_file, archive_of(ctx))
     if result.matches:
         click.echo(result.message)
         return

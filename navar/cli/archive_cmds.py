@@ -12,6 +12,7 @@ import click
 
 from transcribe import __version__, edit_text, speakers, speech_model, subtitles
 from transcribe.atomic import write_text
+from transcribe.errors import ArchiveError
 from transcribe.transcript import TRACK_KINDS, recording_to_dict
 
 from . import archive_of
@@ -53,13 +54,17 @@ def add(ctx, files, title, language, notes, allow_damaged):
 def list_(ctx, as_json):
     """List the recordings in the archive."""
     archive = archive_of(ctx)
-    recs = archive.recordings()
+    recs = archive.recordings()  # damaged ones are skipped and logged, one line each
+    damaged = archive.damaged()
+    if damaged:
+        click.echo(f"navar: {len(damaged)} recording(s) skipped as damaged (above)", err=True)
     if as_json:
         out = [{**recording_to_dict(r), "tracks": archive.track_ids(r.id)} for r in recs]
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
         return
     if not recs:
-        click.echo(f"no recordings in {archive.root} (add one with: navar add FILE)")
+        if not damaged:
+            click.echo(f"no recordings in {archive.root} (add one with: navar add FILE)")
         return
     for r in recs:
         tracks = ", ".join(archive.track_ids(r.id)) or "no tracks"
@@ -147,7 +152,8 @@ def export_(ctx, recording_id, track_id, fmt, output):
 @click.option("--language", default="fa", show_default=True)
 @click.option("--kind", type=click.Choice(TRACK_KINDS), default="reference", show_default=True)
 @click.option("--track", "track_id", help="Track id (default: LANGUAGE.KIND).")
-@click.option("--force", is_flag=True, help="Replace a track with the same id.")
+@click.option("--force", is_flag=True, help="Replace a track with the same id (a human track's "
+              "previous version is kept in transcripts/ID/versions/).")  # fmt: skip
 @click.option(
     "--edit-of",
     "edit_of",
@@ -195,10 +201,16 @@ def import_(ctx, recording_id, file, language, kind, track_id, force, edit_of, e
     rec = archive.recording(rec_id)
     track = subtitles.read_track(
         file, rec_id, language, kind, track_id=track_id, software=f"navar {__version__}",
-        known_speakers=tuple(s.name for s in rec.speakers),
+        duration=rec.duration, known_speakers=tuple(s.name for s in rec.speakers),
     )  # fmt: skip
     if archive.has_track(rec_id, track.id) and not force:
-        raise click.ClickException(f"track {track.id} exists; use --force to replace it")
+        raise ArchiveError(
+            f"recording {rec_id} already has a track {track.id}; nothing was changed. Use --force "
+            "to replace it (a human track's current version is then kept in "
+            f"{archive.transcripts_dir / rec_id / 'versions'})"
+        )
+    for warning in track.provenance.notes:
+        click.echo(f"  warning: {warning}", err=True)
     save_with_speakers(archive, rec, track, event="imported", inputs=[file])
     click.echo(f"imported {len(track.segments)} segments as {rec_id}/{track.id}")
 
@@ -236,7 +248,11 @@ def save_with_speakers(archive, rec, track, **log) -> None:
         archive.save_recording(rec)
         names = ", ".join(f"{s.name} ({s.id})" for s in added)
         click.echo(f"new speakers of {rec.id}: {names}", err=True)
+    before = archive.versions(track.recording_id, track.id)
     archive.save_track(track, **log)
+    for kept in archive.versions(track.recording_id, track.id):
+        if kept not in before:
+            click.echo(f"the previous {track.id} is kept as {kept}", err=True)
 
 
 @click.command()

@@ -101,7 +101,8 @@ def status(ctx, as_json, show_all):
 
 @click.command()
 @click.argument("text")
-@click.option("--limit", default=20, show_default=True, help="At most this many hits.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000),
+              help="At most this many hits.")  # fmt: skip
 @click.option("--language", default=None, help="Only tracks in this language (fa, en, ...).")
 @click.option(
     "--speaker",
