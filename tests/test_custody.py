@@ -33,7 +33,7 @@ def test_each_command_logs_who_what_when_and_hashes(tmp_path, monkeypatch):
               str(out / "c.json"), "--clip", str(out / "c.wav"))  # fmt: skip
     assert r.exit_code == 0, r.output
     (tmp_path / "en.txt").write_text("He told us.\nThe library is open.\n", encoding="utf-8")
-    r = navar(root, "align", rec_id, "--translation", str(tmp_path / "en.txt"))
+    r = navar(root, "align", rec_id, "--translation", str(tmp_path / "en.txt"), "--force")
     assert r.exit_code == 0, r.output
     archive = Archive(root)
     monkeypatch.setenv("NAVAR_ACTOR", "Test Archivist")

@@ -15,11 +15,12 @@ from typing import Any
 
 from .errors import DamagedFile
 from .transcript import (
-    SCHEMA_ID,
+    SCHEMA_IDS,
     TRACK_KINDS,
     Provenance,
     Recording,
     Segment,
+    Speaker,
     Track,
     Word,
 )
@@ -65,8 +66,9 @@ def _show(value: Any) -> str:
 def _header(data: Any, expected_type: str) -> dict:
     _need(isinstance(data, dict), f"it holds {type(data).__name__}, not a {expected_type} object")
     _need(
-        data.get("schema") == SCHEMA_ID,
-        f"its schema is {_show(data.get('schema'))}; this Navar reads {SCHEMA_ID!r}",
+        data.get("schema") in SCHEMA_IDS,
+        f"its schema is {_show(data.get('schema'))}; this Navar reads "
+        + " or ".join(repr(k) for k in SCHEMA_IDS),
     )
     _need(data.get("type") == expected_type, f"its type is {_show(data.get('type'))}, "
           f"not {expected_type!r}")  # fmt: skip
@@ -96,6 +98,14 @@ def recording_from_json(data: Any, path: Path, rec_id: str | None = None) -> Rec
             original_name=original,
             source_notes=_field(d, "source_notes", _is_str, "text", optional=True) or "",
             added=_field(d, "added", _is_str, "a date"),
+            speakers=[
+                _speaker(sp, n)
+                for n, sp in enumerate(
+                    _field(d, "speakers", lambda v: isinstance(v, list), "a list", optional=True)
+                    or [],
+                    1,
+                )
+            ],
         )
     except _Bad as exc:
         raise DamagedFile(path, f"not a usable recording.json: {exc}") from None
@@ -118,6 +128,7 @@ def track_from_json(data: Any, path: Path, track_id: str | None = None) -> Track
             segments=[_segment(s, n) for n, s in enumerate(segments, 1)],
             created=_field(d, "created", _is_str, "a date"),
             source_track=_field(d, "source_track", _is_str, "text", optional=True),
+            version=_field(d, "version", _is_count, "a whole number from 1", optional=True) or 1,
         )
     except _Bad as exc:
         raise DamagedFile(path, f"not a usable track: {exc}") from None
@@ -132,6 +143,22 @@ def _provenance(p: dict) -> Provenance:
         source=_field(p, "source", _is_str, "text", optional=True),
         notes=_field(p, "notes", _is_str_list, "a list of text", optional=True) or [],
     )
+
+
+def _is_count(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+
+def _speaker(sp: Any, n: int) -> Speaker:
+    try:
+        _need(isinstance(sp, dict), f"it is {type(sp).__name__}, not an object")
+        return Speaker(
+            id=_field(sp, "id", _is_str, "text"),
+            name=_field(sp, "name", _is_str, "text"),
+            notes=_field(sp, "notes", _is_str, "text", optional=True) or "",
+        )
+    except _Bad as exc:
+        raise _Bad(f"speaker {n}: {exc}") from None
 
 
 def _is_str_list(v: Any) -> bool:
@@ -153,6 +180,7 @@ def _segment(s: Any, n: int) -> Segment:
             words=[_word(w, k) for k, w in enumerate(words, 1)],
             source_ids=_field(s, "source_ids", _is_str_list, "a list of ids", optional=True) or [],
             flags=_field(s, "flags", _is_str_list, "a list of text", optional=True) or [],
+            speaker=_field(s, "speaker", _is_str, "a speaker id", optional=True),
         )
     except _Bad as exc:
         raise _Bad(f"segment {n}: {exc}") from None

@@ -241,9 +241,9 @@ def read_track(
         check_text_amount(len(raw), duration, path)
     notes: list[str] = []
     if fmt == "txt":
-        segments = parse_text(raw, notes, known_speakers)
+        segments = parse_text(raw, known_speakers, notes=notes)
     elif fmt in ("vtt", "srt"):
-        segments = parse_captions(raw, fmt, path, notes, duration, known_speakers)
+        segments = parse_captions(raw, fmt, path, known_speakers, notes=notes, duration=duration)
     else:
         raise FormatError(f"unknown import format {fmt!r}; choose one of {IMPORT_FORMATS}")
     if not segments:
@@ -272,7 +272,7 @@ def check_text_amount(chars: int, duration: float, path: Path | str) -> None:
 
 
 def parse_text(
-    raw: str, notes: list[str] | None = None, known_speakers: tuple[str, ...] = ()
+    raw: str, known_speakers: tuple[str, ...] = (), notes: list[str] | None = None
 ) -> list[Segment]:
     """One untimed segment per non-blank line; a Navar text export's header and times are
     dropped (``navar align`` puts the text in time again). "Name: text" lines name a speaker."""
@@ -300,9 +300,9 @@ def parse_captions(
     raw: str,
     fmt: str,
     path: Path | str = "<text>",
+    known_speakers: tuple[str, ...] = (),
     notes: list[str] | None = None,
     duration: float | None = None,
-    known_speakers: tuple[str, ...] = (),
 ) -> list[Segment]:
     """Timed segments from WebVTT or SRT cues; a ``<v Name>`` voice span or a "Name: "
     prefix names the speaker."""

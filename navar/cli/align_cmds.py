@@ -223,7 +223,7 @@ def verify(ctx, citation_file, audio_file):
             ctx.exit(1)
         return
     citation_file = Path(citation_file)
-    if not citation_file.is_file():
+    if not citation_file.exists():  # a FIFO or folder is refused by load_citation, by name
         raise click.BadParameter(f"{citation_file}: no such file", param_hint="CITATION_FILE")
     cit = citations.load_citation(citation_file)
     result = citations.verify_file(cit, audio_file, archive_of(ctx))
