@@ -117,3 +117,12 @@ def test_the_console_script_is_installed():
     script = Path(sys.executable).parent / "navar"
     proc = subprocess.run([str(script), "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and "navar" in proc.stdout
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
+    """`navar models | head -1`: the pipe closes under Navar; no traceback, no internal error."""
+    proc = subprocess.Popen([*NAVAR, "--archive", str(tmp_path), "models", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    proc.stdout.close()  # the reader is gone before Navar writes anything
+    _, err = proc.communicate(timeout=120)
+    assert err.decode() == ""  # not "navar: error: ... Broken pipe", nor a flush traceback

@@ -36,6 +36,9 @@ class NavarGroup(click.Group):
             ctx.exit(130)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:  # `navar custody ID | head`: the reader stopped; not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush warning
+            ctx.exit(1)
         except OSError as exc:  # the machine, not Navar: a full disk, a read-only folder, ...
             log.info("write or read failed", exc_info=True)
             where = exc.filename or "a file"
