@@ -15,6 +15,7 @@ from align.translation import align_translation
 from transcribe import atomic
 
 from . import archive_of
+from .model_options import device_options, use_device
 
 _LANG = click.Choice(["fa", "en"])
 
@@ -27,8 +28,9 @@ _LANG = click.Choice(["fa", "en"])
 @click.option("--model", default=None, help="Speech model for checking against the audio.")
 @click.option("--no-verify", is_flag=True, help="Text only: do not check against the audio.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@device_options
 @click.pass_context
-def find(ctx, recording, quote, language, limit, model, no_verify, as_json):
+def find(ctx, recording, quote, language, limit, model, no_verify, as_json, device, compute_type):
     """Find where QUOTE (Persian or English, exact or approximate) is spoken.
 
     Exit status 1 when the quote is not in the recording.
@@ -37,6 +39,7 @@ def find(ctx, recording, quote, language, limit, model, no_verify, as_json):
       navar find 3f9a2c "بزرگترین جنایت"
       navar find 3f9a2c "the greatest crime" --json
     """
+    use_device(device, compute_type)  # one clear line now if CUDA is asked and not there
     archive = archive_of(ctx)
     rec_id = archive.resolve_id(recording)
     matches = find_quotes(
@@ -65,14 +68,16 @@ def find(ctx, recording, quote, language, limit, model, no_verify, as_json):
 @click.option("--language", default=None, help="Language of the file (fa for --reference, "
               "en for --translation).")  # fmt: skip
 @click.option("--model", default=None, help="Speech model for the forced alignment.")
+@device_options
 @click.pass_context
-def align(ctx, recording, reference, translation, language, model):
+def align(ctx, recording, reference, translation, language, model, device, compute_type):
     """Align a human transcript (--reference) or translation (--translation) to a recording.
 
     \b
       navar align 3f9a2c --reference testimony-fa.txt
       navar align 3f9a2c --translation testimony-en.txt
     """
+    device, compute_type = use_device(device, compute_type)
     archive = archive_of(ctx)
     rec_id = archive.resolve_id(recording)
     if bool(reference) == bool(translation):
@@ -80,6 +85,7 @@ def align(ctx, recording, reference, translation, language, model):
     if reference:
         result = align_reference(archive, rec_id, reference, language=language or "fa",
                                  model=model)  # fmt: skip
+        result.track.provenance.settings.update(device=device, compute_type=compute_type)
         archive.save_track(result.track)
         placed = len(result.track.segments) - len(result.unplaced)
         click.echo(f"wrote {rec_id}/{result.track.id}: {placed} lines placed, "
