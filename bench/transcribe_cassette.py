@@ -15,7 +15,7 @@ CPU-seconds per audio minute (this process's CPU time; steadier than wall time o
 machine).
 
     nice .venv/bin/python bench/transcribe_cassette.py [--channels clean,decent,worn,worn+afftdn]
-        [--recordings 1,2,3,4] [--set retry_window=6 ...]
+        [--recordings 1,2,3,4] [--set retry_window=6 ...] [--translate] [--json out.json]
 """
 
 from __future__ import annotations
@@ -65,6 +65,11 @@ def main() -> None:
     ap.add_argument("--recordings", default="1,2,3,4")
     ap.add_argument("--set", nargs="*", default=[], help="TranscribeOptions overrides k=v")
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument(
+        "--translate",
+        action="store_true",
+        help="also translate each copy, capped at its transcription's CPU (as the pipeline does)",
+    )
     args = ap.parse_args()
     marks = json.loads(MARKS.read_text(encoding="utf-8"))["recordings"]
     changes = {k: ast.literal_eval(v) for k, v in (x.split("=", 1) for x in args.set)}
@@ -77,7 +82,7 @@ def main() -> None:
             opts = engine.replace(base, denoise=front) if front else base
             total = {"edits": 0, "chars": 0, "empty": 0, "sentences": 0, "loops": 0,
                      "retried": 0, "trimmed": 0, "dropped": 0, "cpu": 0.0, "audio": 0.0,
-                     "wall": 0.0}  # fmt: skip
+                     "wall": 0.0, "mt_cpu": 0.0, "mt_stopped": 0}  # fmt: skip
             for n in args.recordings.split(","):
                 src = DATA / "audios" / f"{n}.mp3"
                 media = src
@@ -95,6 +100,15 @@ def main() -> None:
                        "retried": info.retried, "trimmed": info.trimmed,
                        "dropped": info.dropped, "cpu": cpu, "audio": info.duration,
                        "wall": time.monotonic() - began}  # fmt: skip
+                if args.translate:
+                    mt_opts = engine.replace(opts, task="translate", cpu_budget=round(cpu, 1))
+                    began_cpu = time.process_time()
+                    _mt, mt_info = engine.run(None, media, n, mt_opts)
+                    row["mt_cpu"] = time.process_time() - began_cpu
+                    row["mt_stopped"] = int(mt_info.stopped_at is not None)
+                    print(f"{channel} {n}: translation {row['mt_cpu']:.0f} CPU-s against "
+                          f"transcription {cpu:.0f} (stopped early: {mt_info.stopped_at})",
+                          flush=True)  # fmt: skip
                 for k, v in row.items():
                     total[k] += v
                 print(f"{channel} {n}: CER {edits / chars:.3f}, empty {row['empty']}/"

@@ -3,9 +3,11 @@
 Long recordings are decoded in pieces of a few minutes cut at the quietest moment near each
 piece's end, so memory stays flat however long the recording is (whole-file log-mel features
 cost 3.5 GB for an hour, see MODELS.md) and no word is cut in two. Each piece is transcribed
-with word timestamps; every segment goes through the guards (a failing one is retried with a
-fresh context and higher temperature, else its loop is cut out or it is dropped, and noted); then
-bounds are moved to where the speech is (boundaries.py).
+with word timestamps; every segment goes through the guards. A failing one (a repetition loop,
+a stuck character, another script) has its stretch of speech decoded again in short windows cut
+at pauses, with settings that cannot loop; a window that still fails has its loop cut out, and
+only then is it dropped, and noted. Retries and a whole pass have cost caps (``retry_budget``,
+``cpu_budget``). Then bounds are moved to where the speech is (boundaries.py).
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ class TranscribeOptions:
     retry_no_repeat_ngram_size: int = 4  # 0: off
     retry_repetition_penalty: float = 1.0  # >1 makes tokens already said less likely; 1: off
     retry_temperature: list[float] = field(default_factory=lambda: [0.0, 0.2, 0.4])
-    # At most this many seconds of audio re-decoded per second of recording, so a recording
+    # At most this many seconds of audio re-decoded per second decoded so far, so a recording
     # that fails everywhere costs at most (1 + this) decodes, not one per retry per window.
     retry_budget: float = 1.0
     # Stop decoding (and note where) after this many CPU seconds; the pipeline gives the
