@@ -79,7 +79,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for channel in args.channels.split(","):
             strength, _, front = channel.partition("+")
-            opts = engine.replace(base, denoise=front) if front else base
+            opts = engine.replace(base, denoise=engine.DENOISERS[front]) if front else base
             total = {"edits": 0, "chars": 0, "empty": 0, "sentences": 0, "loops": 0,
                      "retried": 0, "trimmed": 0, "dropped": 0, "cpu": 0.0, "audio": 0.0,
                      "wall": 0.0, "mt_cpu": 0.0, "mt_stopped": 0}  # fmt: skip

@@ -41,7 +41,8 @@ _STRUGGLE_T = 0.6  # a segment decoded only at this temperature or above ...
 _STRUGGLE_LOGPROB = -1.0  # ... or this unsure (Whisper's own threshold) is suspect
 
 
-# ffmpeg's FFT denoiser with noise tracking; what `denoise="afftdn"` puts in front of decoding.
+# ffmpeg's FFT denoiser with noise tracking, what `--denoise afftdn` puts in front of decoding.
+# On the worn-channel bench it made things worse (BENCHMARKS.md): offered, not default.
 DENOISERS = {"afftdn": "afftdn=nr=12:nf=-40:tn=1"}
 
 
@@ -59,7 +60,9 @@ class TranscribeOptions:
     device: str = "auto"  # cpu, cuda, or auto (CUDA when CTranslate2 sees a GPU); run() resolves
     compute_type: str = "default"  # CTranslate2 type; default: int8 on CPU, float16 on CUDA
     chunk_seconds: float = 240.0  # decode this much at a time (cut at the nearest quiet spot)
-    denoise: str | None = None  # a front end applied while decoding ("afftdn"); None: none
+    # An ffmpeg filter chain applied while decoding (DENOISERS names the tried ones), recorded
+    # as applied; None: none. The original file is never changed.
+    denoise: str | None = None
     guards: bool = True  # check segments for loops, text over silence, wrong script
     # A segment that fails the guards is decoded again in short windows cut at pauses, so a
     # loop in one 30 s window does not take the speech around it down with it (issue 12):
@@ -166,8 +169,7 @@ def run(
             progress(round(reached, 1), round(max(total, reached), 1))
 
     report(0.0)  # show the bar (and its total) before the first piece
-    filters = DENOISERS[options.denoise] if options.denoise else None
-    for offset, samples in pieces(media, options.chunk_seconds, filters):
+    for offset, samples in pieces(media, options.chunk_seconds, options.denoise):
         if _over_budget(options, began_cpu):
             info.stopped_at = offset
             break

@@ -76,7 +76,9 @@ def transcribe(ctx, target, model, language, translate, force, title, allow_dama
             say(f"warning: {warning}")
     else:
         rec = archive.recording(archive.resolve_id(target))
-    options = engine.TranscribeOptions(device=device, compute_type=compute_type, denoise=denoise)
+    options = engine.TranscribeOptions(
+        device=device, compute_type=compute_type, denoise=engine.DENOISERS.get(denoise)
+    )
     with progress:
         tracks = pipeline.transcribe_recording(
             archive,
