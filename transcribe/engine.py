@@ -158,6 +158,7 @@ def run(
     translate = options.task == "translate"
     info = RunInfo(options.language or "und", None, duration=0.0, seconds=0.0)
     ctx = _Context(model, options, info, language=options.language)
+    ctx.budget = _Budget(options.cpu_budget)
     segments: list[Segment] = []
     reached = 0.0
 
@@ -170,7 +171,7 @@ def run(
 
     report(0.0)  # show the bar (and its total) before the first piece
     for offset, samples in pieces(media, options.chunk_seconds, options.denoise):
-        if _over_budget(options, began_cpu):
+        if ctx.budget.spent():
             info.stopped_at = offset
             break
         info.pieces += 1
@@ -184,18 +185,20 @@ def run(
         piece = _transcribe_piece(model, samples, offset, ctx.language, options)
         energy = boundaries.energy(samples, offset)
         for seg, struggled in piece:
-            if _over_budget(options, began_cpu):
-                info.stopped_at = seg.start
-                break
+            ctx.budget.step()  # the decode that produced this segment
             seg = _after(seg, ctx.covered)  # a retry may already have decoded its start
-            if seg is None:
-                continue
-            kept = _guard(ctx, samples, offset, seg, speech, struggled)
-            if options.refine_boundaries:
-                info.moved_bounds += boundaries.refine(kept, energy)
-            segments.extend(kept)
-            ctx.covered = max([ctx.covered, *(k.end for k in kept)])
-            report(min(offset + seg.end, info.duration))
+            if seg is not None:
+                kept = _guard(ctx, samples, offset, seg, speech, struggled)
+                if options.refine_boundaries:
+                    info.moved_bounds += boundaries.refine(kept, energy)
+                segments.extend(kept)
+                ctx.covered = max([ctx.covered, *(k.end for k in kept)])
+                report(min(offset + seg.end, info.duration))
+            if ctx.budget.spent():  # checked before the next window is decoded, not after
+                info.stopped_at = round(ctx.covered, 3)
+                break
+        if info.stopped_at is not None:
+            break
         report(info.duration)
 
     if info.stopped_at is not None:
@@ -342,6 +345,7 @@ class _Context:
     language: str | None  # the language being transcribed (asked, or detected once)
     other_language: str | None = None  # set when detection says the speech is not `language`
     covered: float = 0.0  # recording time up to which text is kept (a retry may reach ahead)
+    budget: _Budget = field(default_factory=lambda: _Budget(None))
     checked_language: bool = False
 
     @property
@@ -370,7 +374,9 @@ def _guard(ctx: _Context, samples, offset, seg: Segment, speech, struggled) -> l
         a, b = _stretch(speech, seg.start - offset, seg.end - offset, len(samples) / SAMPLE_RATE)
         a = max(a, ctx.covered - offset)  # never decode again what is already kept
         budget = ctx.options.retry_budget * max(ctx.info.duration, b - a)
-        if ctx.info.retried_seconds + (b - a) <= budget:
+        if ctx.budget.spent():
+            reasons = [*reasons, "cpu-budget-spent"]
+        elif ctx.info.retried_seconds + (b - a) <= budget:
             ctx.info.retried += 1
             ctx.info.retried_seconds += b - a
             again = _retry(ctx, samples, offset, (a, b), speech, reasons)
@@ -401,12 +407,15 @@ def _retry(ctx: _Context, samples, offset, stretch, speech, reasons) -> list[Seg
     out: list[Segment] = []
     why = "retried:" + "+".join(reasons)
     for a, b in _retry_windows(speech, stretch, ctx.options.retry_window):
+        if ctx.budget.spent():
+            break
         i = max(int((a - _RETRY_PAD) * SAMPLE_RATE), 0)
         j = min(int((b + _RETRY_PAD) * SAMPLE_RATE), len(samples))
         found = _transcribe_piece(
             ctx.model, samples[i:j], offset + i / SAMPLE_RATE, ctx.language, ctx.options, True
         )
         for s, _struggled in found:
+            ctx.budget.step()
             failed = guards.check(s.text, ctx.out_language, _fraction_in(
                 speech, s.start - offset, s.end - offset))  # fmt: skip
             if not failed:
@@ -472,8 +481,25 @@ def _retry_windows(speech, stretch, longest: float) -> list[tuple[float, float]]
     return windows
 
 
-def _over_budget(options: TranscribeOptions, began_cpu: float) -> bool:
-    return options.cpu_budget is not None and time.process_time() - began_cpu > options.cpu_budget
+class _Budget:
+    """A pass's CPU budget. Spent when what is used plus the dearest decoding step seen so far
+    would pass the limit, so the step that would overrun is not started (a window with its
+    temperature fallbacks cannot be interrupted once begun)."""
+
+    def __init__(self, limit: float | None):
+        self.limit = limit
+        self.began = self.mark = time.process_time()
+        self.dearest = 0.0
+
+    def step(self) -> None:
+        now = time.process_time()
+        self.dearest = max(self.dearest, now - self.mark)
+        self.mark = now
+
+    def spent(self) -> bool:
+        if self.limit is None:
+            return False
+        return time.process_time() - self.began + self.dearest >= self.limit
 
 
 def _trim_loop(seg: Segment, language: str | None) -> Segment | None:
