@@ -24,9 +24,14 @@ pytestmark = pytest.mark.model
 
 MARKS = Path(__file__).parent / "data" / "read_speech_sentences.json"
 CLIP = (5.5, 38.4)  # recording 1: sentences 0-3 (5.75-38.11 s)
-# Worn/clean kept characters measured here: see the test's comment. The floor leaves room for
-# another CPU's decoding while failing if whole sentences are thrown away again.
-KEPT_FLOOR = 0.6
+# Worn/clean kept characters measured here (2026-11-30): 0.96 natively (AVX-512), 0.91 with
+# CT2_FORCE_CPU_ISA=GENERIC, 0.90 with AVX2; the loop-prone settings below gave 0.96 natively,
+# after retrying six looping segments. The floor leaves room for another CPU's decoding while
+# failing if whole sentences are thrown away again.
+KEPT_FLOOR = 0.75
+# Plain temperature 0 with the previous text as context: the settings under which Whisper base
+# loops on this audio (MODELS.md), so the retries are exercised, not just the defaults.
+LOOP_PRONE = {"temperature": [0.0], "condition_on_previous_text": True}
 
 
 @pytest.fixture(scope="module")
@@ -40,25 +45,29 @@ def clips(tmp_path_factory, request):
     cmd += ["-i", str(data / "audios" / "1.mp3"), "-ac", "1", "-ar", "16000", str(clean)]
     subprocess.run(cmd, check=True, capture_output=True, timeout=120)
     worn = cassette(clean, folder / "worn.wav", "worn")
-    opts = engine.TranscribeOptions()
-    return {name: engine.run(None, path, "0" * 12, opts) for name, path in
-            (("clean", clean), ("worn", worn))}  # fmt: skip
+    runs = {"clean": (clean, {}), "worn": (worn, {}), "worn, loop-prone": (worn, LOOP_PRONE)}
+    return {
+        name: engine.run(None, path, "0" * 12, engine.TranscribeOptions(**changes))
+        for name, (path, changes) in runs.items()
+    }
 
 
 def _chars(track) -> int:
     return len(normalize(" ".join(s.text for s in track.segments)).replace(" ", ""))
 
 
-def test_the_worn_channel_keeps_no_loop(clips):
-    track, info = clips["worn"]
+@pytest.mark.parametrize("run", ["worn", "worn, loop-prone"])
+def test_the_worn_channel_keeps_no_loop(clips, run):
+    track, info = clips[run]
     for seg in track.segments:
         assert not guards.check(seg.text, "fa"), (seg.start, seg.text)
         assert not guards.collapse_loops([w.text for w in seg.words])[1], seg.text
     assert info.stopped_at is None
 
 
-def test_the_worn_channel_keeps_the_speech(clips):
-    clean, worn = clips["clean"][0], clips["worn"][0]
+@pytest.mark.parametrize("run", ["worn", "worn, loop-prone"])
+def test_the_worn_channel_keeps_the_speech(clips, run):
+    clean, worn = clips["clean"][0], clips[run][0]
     marks = json.loads(MARKS.read_text(encoding="utf-8"))["recordings"]["1"]["sentences"]
     spoken = [s for s in marks if s["start"] >= CLIP[0] and s["end"] <= CLIP[1]]
     assert len(spoken) == 4
