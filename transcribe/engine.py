@@ -56,6 +56,10 @@ class TranscribeOptions:
     word_timestamps: bool = True
     condition_on_previous_text: bool = False  # faster and less loop-prone on long audio
     vad_filter: bool = False
+    # Whisper skips a whole 30 s window it judges silent (no-speech probability above this and
+    # unsure text). On a worn tape hiss fooled it into skipping 60 s of speech; Navar's own voice
+    # activity check (guards, MIN_SPEECH_FRACTION) decides what is speech instead. None: off.
+    no_speech_threshold: float | None = None
     temperature: list[float] = field(default_factory=lambda: [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
     device: str = "auto"  # cpu, cuda, or auto (CUDA when CTranslate2 sees a GPU); run() resolves
     compute_type: str = "default"  # CTranslate2 type; default: int8 on CPU, float16 on CUDA
@@ -294,6 +298,7 @@ def _transcribe_piece(model, samples, offset, language, options, retry=False):
         samples,
         language=language,
         task=options.task,
+        no_speech_threshold=options.no_speech_threshold,
         word_timestamps=options.word_timestamps,
         vad_filter=options.vad_filter,
         prepend_punctuations=options.prepend_punctuations,
