@@ -72,3 +72,26 @@ def test_models_listing_names_the_default():
     default = [m for m in found if m["default"]]
     assert len(default) == 1 and default[0]["name"] == "base" and default[0]["installed"]
     assert os.path.isabs(default[0]["location"])
+
+
+def test_device_and_compute_type_resolve_and_refuse_clearly():
+    import ctranslate2
+
+    assert speech_model.device_settings("cpu", "default") == ("cpu", "int8")
+    assert speech_model.device_settings("cpu", "float32") == ("cpu", "float32")
+    with pytest.raises(ModelLoadError, match="not supported on cpu"):
+        speech_model.device_settings("cpu", "no-such-type")
+    if ctranslate2.get_cuda_device_count():
+        pytest.skip("this machine has a CUDA device")  # what follows is for machines without
+    assert speech_model.device_settings("auto", "default") == ("cpu", "int8")
+    with pytest.raises(ModelLoadError, match="no CUDA device") as err:
+        speech_model.load(None, device="cuda")
+    assert "--device cpu" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_models_too_small_to_translate():
+    assert speech_model.too_small_to_translate(None)  # the bundled base
+    assert speech_model.too_small_to_translate(str(speech_model.ensure_bundled()))  # its folder
+    assert speech_model.too_small_to_translate("tiny")
+    assert not speech_model.too_small_to_translate("small")
+    assert not speech_model.too_small_to_translate("large-v3")

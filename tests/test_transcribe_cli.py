@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -23,7 +24,8 @@ NAVAR = [str(Path(sys.executable).parent / "navar")]
 @pytest.fixture
 def silence(tmp_path) -> Path:
     path = tmp_path / "silence.wav"
-    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", str(path), "trim", "0", "4"], check=True)
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono"]
+    subprocess.run([*cmd, "-t", "4", str(path)], check=True, capture_output=True, timeout=60)
     return path
 
 
@@ -40,8 +42,9 @@ def test_file_is_added_then_transcribed_and_reruns_do_nothing(tmp_path, silence,
     assert rec.title == "سکوت"
     assert f"{rec.id}/fa.asr\t0 segments\tmachine transcription" in first.stdout
     assert "added recording" in first.stderr and "wrote" in first.stderr
-    # Not a terminal: parseable lines, over both passes (transcription, then translation).
-    assert "progress 8.0/8.0 s" in first.stderr.splitlines()
+    # Not a terminal: parseable lines. The bundled base does not translate by default, so the
+    # bar covers the one transcription pass.
+    assert "progress 4.0/4.0 s" in first.stderr.splitlines()
     created = Archive(archive_dir).track(rec.id, "fa.asr").created
 
     again = _run(archive_dir, rec.id[:6])
@@ -55,6 +58,44 @@ def test_file_is_added_then_transcribed_and_reruns_do_nothing(tmp_path, silence,
 
     other = _run(archive_dir, rec.id, "--language", "en")  # different settings: a new track
     assert f"{rec.id}/en.asr" in other.stdout
+
+
+def test_default_with_the_bundled_model_makes_no_translation_and_says_why(tmp_path, fa_speech):
+    archive_dir = tmp_path / "archive"
+    result = _run(archive_dir, str(fa_speech[0]))
+    (rec,) = Archive(archive_dir).recordings()
+    assert Archive(archive_dir).track_ids(rec.id) == ["fa.asr"]
+    assert "too small to translate" in result.stderr and "--translate" in result.stderr
+
+    asked = _run(archive_dir, rec.id, "--translate")
+    assert f"{rec.id}/en.mt" in asked.stdout
+    assert "warning:" in asked.stderr and "too small to translate" in asked.stderr
+    mt = Archive(archive_dir).track(rec.id, "en.mt")
+    assert any("too small to translate" in n for n in mt.provenance.notes)
+    assert mt.provenance.settings["device"] == "cpu"
+
+    # A denoiser in front is recorded as applied; the original's bytes do not change.
+    original = next((archive_dir / "media").iterdir())
+    before = hashlib.sha256(original.read_bytes()).hexdigest()
+    _run(archive_dir, rec.id, "--denoise", "afftdn", "--no-translate")
+    asr = Archive(archive_dir).track(rec.id, "fa.asr")
+    assert asr.provenance.settings["denoise"].startswith("afftdn=")
+    assert hashlib.sha256(original.read_bytes()).hexdigest() == before
+
+
+def test_cuda_asked_without_a_gpu_is_one_clear_line(tmp_path, fa_speech):
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count():
+        pytest.skip("this machine has a CUDA device")
+    for command in (["transcribe", str(fa_speech[0])], ["find", "x", "quote"],
+                    ["align", "x", "--reference", str(fa_speech[0])]):  # fmt: skip
+        result = CliRunner().invoke(
+            main, ["--archive", str(tmp_path / "a"), *command, "--device", "cuda"]
+        )
+        assert result.exit_code == 1, (command, result.output)
+        assert "no CUDA device" in result.stderr and result.stderr.strip().count("\n") == 0
+    assert not (tmp_path / "a" / "media").exists() or not any((tmp_path / "a" / "media").iterdir())
 
 
 def test_unknown_target_is_one_clear_line(tmp_path):

@@ -63,7 +63,9 @@ def test_persian_track_provenance(transcribed):
     assert "ctranslate2 " in prov.software
     assert BUNDLED_SHA256[:12] in prov.model
     settings = prov.settings
-    assert settings == engine.settings_of(engine.TranscribeOptions(language="fa"))
+    asked = engine.resolve_device(engine.TranscribeOptions(language="fa"))
+    assert settings == engine.settings_of(asked)
+    assert settings["device"] == "cpu" and settings["compute_type"] == "int8"  # CPU only here
     assert "؟" in settings["append_punctuations"] and "«" in settings["prepend_punctuations"]
     assert [s.id for s in track.segments] == [f"s{i + 1:05d}" for i in range(len(track.segments))]
 
@@ -75,6 +77,8 @@ def test_translation_points_at_its_sources(transcribed):
     assert mt.source_track == "fa.asr"
     assert mt.provenance.settings["task"] == "translate"
     assert any("too small to translate" in n for n in mt.provenance.notes)
+    # Translation had its cost capped by what transcription cost (issue 12); recorded.
+    assert mt.provenance.settings["cpu_budget"] > 0
     ids = {s.id for s in asr.segments}
     for seg in mt.segments:
         assert seg.source_ids, f"{seg.id} renders nothing"
@@ -88,10 +92,18 @@ def test_rerun_keeps_tracks_with_the_same_settings(transcribed):
     archive, rec = transcribed
     before = {t.id: t.created for t in archive.tracks(rec.id)}
     said = []
-    tracks = pipeline.transcribe_recording(archive, rec.id, say=said.append)
+    tracks = pipeline.transcribe_recording(archive, rec.id, translate=True, say=said.append)
     assert [t.id for t in tracks] == ["fa.asr", "en.mt"]
     assert {t.id: t.created for t in archive.tracks(rec.id)} == before
     assert all(line.startswith("kept") for line in said)
+
+
+def test_bundled_base_does_not_translate_unless_asked(transcribed, tmp_path):
+    archive, rec = transcribed
+    said = []
+    tracks = pipeline.transcribe_recording(archive, rec.id, say=said.append)
+    assert [t.id for t in tracks] == ["fa.asr"]  # the default: no en.mt pass at all
+    assert any("too small to translate" in line and "--translate" in line for line in said)
 
 
 def test_english_times(en_speech, archive):

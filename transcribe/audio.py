@@ -185,9 +185,15 @@ def decode(path: Path, start: float = 0.0, duration: float | None = None) -> np.
     return np.frombuffer(out[: len(out) & ~1], dtype=np.int16).astype(np.float32) / 32768.0
 
 
-def iter_chunks(path: Path, seconds: float) -> Iterator[tuple[float, np.ndarray]]:
-    """Yield (offset, samples) chunks of ``seconds`` each, holding one chunk in memory at a time."""
-    cmd = _decode_cmd(path, 0.0, None)
+def iter_chunks(
+    path: Path, seconds: float, filters: str | None = None
+) -> Iterator[tuple[float, np.ndarray]]:
+    """Yield (offset, samples) chunks of ``seconds`` each, holding one chunk in memory at a time.
+
+    ``filters`` is an ffmpeg audio filter chain applied while decoding (e.g. a denoiser); the
+    file itself is only read.
+    """
+    cmd = _decode_cmd(path, 0.0, None, filters)
     chunk_bytes = int(seconds * SAMPLE_RATE) * 2
     offset = 0.0
     with _program(cmd) as (proc, _err):
@@ -201,15 +207,19 @@ def iter_chunks(path: Path, seconds: float) -> Iterator[tuple[float, np.ndarray]
             offset += len(samples) / SAMPLE_RATE
 
 
-def _decode_cmd(path: Path, start: float, duration: float | None) -> list[str]:
+def _decode_cmd(
+    path: Path, start: float, duration: float | None, filters: str | None = None
+) -> list[str]:
     cmd = ["ffmpeg", "-nostdin", "-v", "error"]
     if start > 0:
         cmd += ["-ss", f"{start:.3f}"]
     cmd += ["-i", str(path)]
     if duration is not None:
         cmd += ["-t", f"{duration:.3f}"]
-    cmd += ["-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-"]
-    return cmd
+    cmd += ["-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE)]
+    if filters:
+        cmd += ["-af", filters]
+    return [*cmd, "-f", "s16le", "-"]
 
 
 def _read_exact(stream, n: int) -> bytes:

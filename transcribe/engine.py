@@ -3,9 +3,11 @@
 Long recordings are decoded in pieces of a few minutes cut at the quietest moment near each
 piece's end, so memory stays flat however long the recording is (whole-file log-mel features
 cost 3.5 GB for an hour, see MODELS.md) and no word is cut in two. Each piece is transcribed
-with word timestamps; every segment goes through the guards (a failing one is retried with a
-fresh context and higher temperature, else its loop is cut out or it is dropped, and noted); then
-bounds are moved to where the speech is (boundaries.py).
+with word timestamps; every segment goes through the guards. A failing one (a repetition loop,
+a stuck character, another script) has its stretch of speech decoded again in short windows cut
+at pauses, with settings that cannot loop; a window that still fails has its loop cut out, and
+only then is it dropped, and noted. Retries and a whole pass have cost caps (``retry_budget``,
+``cpu_budget``). Then bounds are moved to where the speech is (boundaries.py).
 """
 
 from __future__ import annotations
@@ -34,10 +36,14 @@ PREPEND_PUNCTUATIONS = "\"'“¿([{-«"
 APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、،؛؟»۔…"
 MIN_DURATION = 0.5  # seconds; shorter audio cannot hold a word Whisper could transcribe
 _LANGUAGE_MISMATCH_P = 0.7  # how sure detection must be before we say the language is wrong
-_RETRY_TEMPERATURES = [0.4, 0.6, 0.8, 1.0]
-_RETRY_PAD = 0.1  # seconds of context either side of a segment that is re-decoded alone
+_RETRY_PAD = 0.1  # seconds of context either side of a window that is re-decoded alone
 _STRUGGLE_T = 0.6  # a segment decoded only at this temperature or above ...
 _STRUGGLE_LOGPROB = -1.0  # ... or this unsure (Whisper's own threshold) is suspect
+
+
+# ffmpeg's FFT denoiser with noise tracking, what `--denoise afftdn` puts in front of decoding.
+# On the worn-channel bench it made things worse (BENCHMARKS.md): offered, not default.
+DENOISERS = {"afftdn": "afftdn=nr=12:nf=-40:tn=1"}
 
 
 @dataclass
@@ -50,10 +56,34 @@ class TranscribeOptions:
     word_timestamps: bool = True
     condition_on_previous_text: bool = False  # faster and less loop-prone on long audio
     vad_filter: bool = False
+    # Whisper skips a whole 30 s window it judges silent (no-speech probability above this and
+    # unsure text). On a worn tape hiss fooled it into skipping 60 s of speech; Navar's own voice
+    # activity check (guards, MIN_SPEECH_FRACTION) decides what is speech instead. None: off.
+    no_speech_threshold: float | None = None
     temperature: list[float] = field(default_factory=lambda: [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
-    compute_type: str = "int8"
+    device: str = "auto"  # cpu, cuda, or auto (CUDA when CTranslate2 sees a GPU); run() resolves
+    compute_type: str = "default"  # CTranslate2 type; default: int8 on CPU, float16 on CUDA
     chunk_seconds: float = 240.0  # decode this much at a time (cut at the nearest quiet spot)
+    # An ffmpeg filter chain applied while decoding (DENOISERS names the tried ones), recorded
+    # as applied; None: none. The original file is never changed.
+    denoise: str | None = None
     guards: bool = True  # check segments for loops, text over silence, wrong script
+    # A segment that fails the guards is decoded again in short windows cut at pauses, so a
+    # loop in one 30 s window does not take the speech around it down with it (issue 12):
+    retry_window: float = 8.0  # seconds: the longest window a failing stretch is cut into
+    retry_beam_size: int = 5
+    # No token 4-gram twice in a retried window: a loop cannot form. (On a worn-channel tape,
+    # temperature 0 with this gave CER 0.57 against 0.59 with the usual fallback to 1.0, at half
+    # the CPU; a repetition penalty of 1.1-1.2 made it worse, 0.68-0.77: BENCHMARKS.md.)
+    retry_no_repeat_ngram_size: int = 4  # 0: off
+    retry_repetition_penalty: float = 1.0  # >1 makes tokens already said less likely; 1: off
+    retry_temperature: list[float] = field(default_factory=lambda: [0.0, 0.2, 0.4])
+    # At most this many seconds of audio re-decoded per second decoded so far, so a recording
+    # that fails everywhere costs at most (1 + this) decodes, not one per retry per window.
+    retry_budget: float = 1.0
+    # Stop decoding (and note where) after this many CPU seconds; the pipeline gives the
+    # translation pass the transcription's cost, so translating never costs more. None: no cap.
+    cpu_budget: float | None = None
     refine_boundaries: bool = True  # move starts to speech onsets, ends out of silence
     check_language: bool = True  # warn when the speech is not in the language asked for
     prepend_punctuations: str = PREPEND_PUNCTUATIONS
@@ -68,16 +98,25 @@ class RunInfo:
     language_probability: float | None
     duration: float  # seconds of audio decoded
     seconds: float  # wall-clock time of the run
+    cpu_seconds: float = 0.0  # this process's CPU time for the run (all threads)
     pieces: int = 0
     retried: int = 0
     dropped: int = 0
     trimmed: int = 0  # segments kept with a repetition loop cut out
+    retried_seconds: float = 0.0  # audio decoded again by retries
+    stopped_at: float | None = None  # where decoding stopped when the CPU budget ran out
     moved_bounds: int = 0  # word/segment starts and ends moved by refinement
     warnings: list[str] = field(default_factory=list)  # also in the track's provenance notes
 
 
 def replace(options: TranscribeOptions, **changes) -> TranscribeOptions:
     return dataclasses.replace(options, **changes)
+
+
+def resolve_device(options: TranscribeOptions) -> TranscribeOptions:
+    """``options`` with device and compute type as they will be used (auto/default resolved)."""
+    device, compute_type = speech_model.device_settings(options.device, options.compute_type)
+    return replace(options, device=device, compute_type=compute_type)
 
 
 def settings_of(options: TranscribeOptions) -> dict:
@@ -116,12 +155,14 @@ def run(
     ``progress`` is called with (seconds done, ``total``) as pieces advance; ``total`` defaults
     to the duration the container declares.
     """
-    began = time.monotonic()
-    model = _load(model_spec, options.compute_type)
+    began, began_cpu = time.monotonic(), time.process_time()
+    options = resolve_device(options)
+    model = speech_model.load(model_spec, options.device, options.compute_type)
     total = total or _declared_duration(media) or 0.0
     translate = options.task == "translate"
     info = RunInfo(options.language or "und", None, duration=0.0, seconds=0.0)
     ctx = _Context(model, options, info, language=options.language)
+    ctx.budget = _Budget(options.cpu_budget)
     segments: list[Segment] = []
     reached = 0.0
 
@@ -133,7 +174,10 @@ def run(
             progress(round(reached, 1), round(max(total, reached), 1))
 
     report(0.0)  # show the bar (and its total) before the first piece
-    for offset, samples in pieces(media, options.chunk_seconds):
+    for offset, samples in pieces(media, options.chunk_seconds, options.denoise):
+        if ctx.budget.spent():
+            info.stopped_at = offset
+            break
         info.pieces += 1
         info.duration = offset + len(samples) / SAMPLE_RATE
         speech = _speech_spans(samples)
@@ -145,13 +189,27 @@ def run(
         piece = _transcribe_piece(model, samples, offset, ctx.language, options)
         energy = boundaries.energy(samples, offset)
         for seg, struggled in piece:
-            kept = _guard(ctx, samples, offset, seg, speech, struggled)
-            if options.refine_boundaries:
-                info.moved_bounds += boundaries.refine(kept, energy)
-            segments.extend(kept)
-            report(min(offset + seg.end, info.duration))
+            ctx.budget.step()  # the decode that produced this segment
+            seg = _after(seg, ctx.covered)  # a retry may already have decoded its start
+            if seg is not None:
+                kept = _guard(ctx, samples, offset, seg, speech, struggled)
+                if options.refine_boundaries:
+                    info.moved_bounds += boundaries.refine(kept, energy)
+                segments.extend(kept)
+                ctx.covered = max([ctx.covered, *(k.end for k in kept)])
+                report(min(offset + seg.end, info.duration))
+            if ctx.budget.spent():  # checked before the next window is decoded, not after
+                info.stopped_at = round(ctx.covered, 3)
+                break
+        if info.stopped_at is not None:
+            break
         report(info.duration)
 
+    if info.stopped_at is not None:
+        info.warnings.append(
+            f"stopped at {info.stopped_at:.1f} s of {max(total, info.duration):.1f} s: this pass "
+            f"had used its CPU budget ({options.cpu_budget:.0f} s); the rest has no text"
+        )
     if info.duration < MIN_DURATION:
         info.warnings.append(
             f"the audio is only {info.duration:.2f} s long: too short to hold speech that could "
@@ -184,13 +242,16 @@ def run(
         segments=segments,
     )
     info.seconds = round(time.monotonic() - began, 3)
+    info.cpu_seconds = round(time.process_time() - began_cpu, 3)
     return track, info
 
 
 # --- pieces -------------------------------------------------------------------------------------
 
 
-def pieces(media: Path, chunk_seconds: float) -> Iterator[tuple[float, np.ndarray]]:
+def pieces(
+    media: Path, chunk_seconds: float, filters: str | None = None
+) -> Iterator[tuple[float, np.ndarray]]:
     """Yield (offset seconds, samples) pieces of about ``chunk_seconds``, cut at quiet moments.
 
     Holds at most about one piece plus one read block in memory. The cut is the quietest half
@@ -201,7 +262,7 @@ def pieces(media: Path, chunk_seconds: float) -> Iterator[tuple[float, np.ndarra
     block = min(chunk_seconds, 60.0)
     buf = np.zeros(0, dtype=np.float32)
     offset = 0
-    for _, data in audio.iter_chunks(media, block):
+    for _, data in audio.iter_chunks(media, block, filters):
         buf = np.concatenate([buf, data])
         while len(buf) >= size + search:
             cut = boundaries.quietest_cut(buf, size - search, size)
@@ -212,24 +273,37 @@ def pieces(media: Path, chunk_seconds: float) -> Iterator[tuple[float, np.ndarra
         yield offset / SAMPLE_RATE, buf
 
 
-def _transcribe_piece(model, samples, offset, language, options, temperature=None):
+def _transcribe_piece(model, samples, offset, language, options, retry=False):
     """Yield (Segment in recording time, struggled) as faster-whisper finds them in a piece.
 
-    Lazy, like faster-whisper itself, so progress moves segment by segment.
+    Lazy, like faster-whisper itself, so progress moves segment by segment. ``retry`` decodes
+    with the retry settings (fresh context, repetition penalties, the retry temperatures).
     """
     if len(samples) < int(MIN_DURATION * SAMPLE_RATE):
         return
+    decoding = dict(
+        beam_size=options.beam_size,
+        condition_on_previous_text=options.condition_on_previous_text,
+        temperature=options.temperature,
+    )
+    if retry:
+        decoding = dict(
+            beam_size=options.retry_beam_size,
+            condition_on_previous_text=False,
+            temperature=options.retry_temperature,
+            repetition_penalty=options.retry_repetition_penalty,
+            no_repeat_ngram_size=options.retry_no_repeat_ngram_size,
+        )
     found, _ = model.transcribe(
         samples,
         language=language,
         task=options.task,
-        beam_size=options.beam_size,
+        no_speech_threshold=options.no_speech_threshold,
         word_timestamps=options.word_timestamps,
-        condition_on_previous_text=options.condition_on_previous_text,
         vad_filter=options.vad_filter,
-        temperature=temperature or options.temperature,
         prepend_punctuations=options.prepend_punctuations,
         append_punctuations=options.append_punctuations,
+        **decoding,
     )
     # "Struggled": the decoder fell back to sampling or stayed unsure, which is what speech in
     # another language than the one forced looks like.
@@ -275,6 +349,8 @@ class _Context:
     info: RunInfo
     language: str | None  # the language being transcribed (asked, or detected once)
     other_language: str | None = None  # set when detection says the speech is not `language`
+    covered: float = 0.0  # recording time up to which text is kept (a retry may reach ahead)
+    budget: _Budget = field(default_factory=lambda: _Budget(None))
     checked_language: bool = False
 
     @property
@@ -300,20 +376,21 @@ def _guard(ctx: _Context, samples, offset, seg: Segment, speech, struggled) -> l
     if not reasons:
         return [seg]
     if "no-speech" not in reasons and guards.RETRYABLE.intersection(reasons):
-        a = max(int((seg.start - offset - _RETRY_PAD) * SAMPLE_RATE), 0)
-        b = min(int((seg.end - offset + _RETRY_PAD) * SAMPLE_RATE), len(samples))
-        fresh = replace(ctx.options, condition_on_previous_text=False)
-        start = offset + a / SAMPLE_RATE
-        retried = _transcribe_piece(
-            ctx.model, samples[a:b], start, ctx.language, fresh, _RETRY_TEMPERATURES
-        )
-        retried = [s for s, _struggled in retried]
-        if retried and all(not guards.check(s.text, ctx.out_language) for s in retried):
-            for s in retried:
-                s.flags.append("retried:" + "+".join(reasons))
+        a, b = _stretch(speech, seg.start - offset, seg.end - offset, len(samples) / SAMPLE_RATE)
+        a = max(a, ctx.covered - offset)  # never decode again what is already kept
+        budget = ctx.options.retry_budget * max(ctx.info.duration, b - a)
+        if ctx.budget.spent():
+            reasons = [*reasons, "cpu-budget-spent"]
+        elif ctx.info.retried_seconds + (b - a) <= budget:
             ctx.info.retried += 1
-            return retried
-        reasons = [*reasons, "retry-failed"]
+            ctx.info.retried_seconds += b - a
+            again = _retry(ctx, samples, offset, (a, b), speech, reasons)
+            ctx.covered = max(ctx.covered, offset + b)
+            if again:
+                return again
+            reasons = [*reasons, "retry-failed"]
+        else:
+            reasons = [*reasons, "retry-budget-spent"]
         trimmed = _trim_loop(seg, ctx.out_language)
         if trimmed is not None:
             ctx.info.trimmed += 1
@@ -324,6 +401,110 @@ def _guard(ctx: _Context, samples, offset, seg: Segment, speech, struggled) -> l
     ctx.info.warnings.append(guards.describe(seg.start, seg.end, reasons, seg.text))
     log.info("dropped a segment at %.2f s: %s", seg.start, ", ".join(reasons))
     return []
+
+
+def _retry(ctx: _Context, samples, offset, stretch, speech, reasons) -> list[Segment]:
+    """Decode ``stretch`` (seconds in the piece) again in short windows cut at pauses.
+
+    Each window is decoded alone with the retry settings; a result that still fails the guards
+    has its loop cut out, else it is dropped and noted. So one loop costs at most its window.
+    """
+    out: list[Segment] = []
+    why = "retried:" + "+".join(reasons)
+    for a, b in _retry_windows(speech, stretch, ctx.options.retry_window):
+        if ctx.budget.spent():
+            break
+        i = max(int((a - _RETRY_PAD) * SAMPLE_RATE), 0)
+        j = min(int((b + _RETRY_PAD) * SAMPLE_RATE), len(samples))
+        found = _transcribe_piece(
+            ctx.model, samples[i:j], offset + i / SAMPLE_RATE, ctx.language, ctx.options, True
+        )
+        for s, _struggled in found:
+            ctx.budget.step()
+            failed = guards.check(s.text, ctx.out_language, _fraction_in(
+                speech, s.start - offset, s.end - offset))  # fmt: skip
+            if not failed:
+                s.flags.append(why)
+                out.append(s)
+                continue
+            trimmed = None if "no-speech" in failed else _trim_loop(s, ctx.out_language)
+            if trimmed is not None:
+                trimmed.flags.append(why)
+                ctx.info.trimmed += 1
+                note = guards.describe(s.start, s.end, [*failed, "after-retry"], s.text)
+                ctx.info.warnings.append(note.replace("dropped", "trimmed a repetition loop in", 1))
+                out.append(trimmed)
+                continue
+            ctx.info.dropped += 1
+            ctx.info.warnings.append(
+                guards.describe(s.start, s.end, [*failed, "after-retry"], s.text)
+            )
+    return out
+
+
+def _after(seg: Segment, covered: float) -> Segment | None:
+    """``seg`` without the words that start before ``covered`` (already kept), or None."""
+    if not seg.words or seg.words[0].start >= covered - 0.05:
+        return seg if seg.words or seg.start >= covered - 0.05 else None
+    words = [w for w in seg.words if (w.start + w.end) / 2 >= covered]
+    if not words:
+        return None
+    text = " ".join(w.text for w in words)
+    return Segment(seg.id, words[0].start, words[-1].end, text, words, flags=list(seg.flags))
+
+
+def _stretch(speech, start: float, end: float, length: float) -> tuple[float, float]:
+    """The span to decode again for a failing segment: it, widened to the speech it touches.
+
+    A loop's word times are unreliable, so every voiced span the segment overlaps is taken
+    whole; that is the speech the failed segment claimed.
+    """
+    a, b = max(start, 0.0), min(end, length)
+    for x, y in speech:
+        if y > start and x < end:
+            a, b = min(a, x), max(b, y)
+    return a, b
+
+
+def _retry_windows(speech, stretch, longest: float) -> list[tuple[float, float]]:
+    """Cut ``stretch`` into windows of at most ``longest`` seconds, at pauses where possible.
+
+    Voiced spans are joined while they fit; a span longer than ``longest`` is cut evenly.
+    """
+    a, b = stretch
+    spans = [(max(x, a), min(y, b)) for x, y in speech if y > a and x < b] or [(a, b)]
+    windows: list[tuple[float, float]] = []
+    for x, y in spans:
+        parts = max(1, int(np.ceil((y - x) / longest)))
+        step = (y - x) / parts
+        for k in range(parts):
+            lo, hi = x + k * step, x + (k + 1) * step
+            if windows and hi - windows[-1][0] <= longest:
+                windows[-1] = (windows[-1][0], hi)
+            else:
+                windows.append((lo, hi))
+    return windows
+
+
+class _Budget:
+    """A pass's CPU budget. Spent when what is used plus the dearest decoding step seen so far
+    would pass the limit, so the step that would overrun is not started (a window with its
+    temperature fallbacks cannot be interrupted once begun)."""
+
+    def __init__(self, limit: float | None):
+        self.limit = limit
+        self.began = self.mark = time.process_time()
+        self.dearest = 0.0
+
+    def step(self) -> None:
+        now = time.process_time()
+        self.dearest = max(self.dearest, now - self.mark)
+        self.mark = now
+
+    def spent(self) -> bool:
+        if self.limit is None:
+            return False
+        return time.process_time() - self.began + self.dearest >= self.limit
 
 
 def _trim_loop(seg: Segment, language: str | None) -> Segment | None:
@@ -390,13 +571,6 @@ def _detect_language(ctx: _Context, samples, speech) -> str:
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def _load(model_spec, compute_type):
-    # load() is cached on its exact arguments: call it as most callers do, so one copy is loaded.
-    if compute_type == "int8":
-        return speech_model.load(model_spec)
-    return speech_model.load(model_spec, compute_type)
 
 
 def _t(x: float) -> float:

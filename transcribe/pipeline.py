@@ -23,6 +23,18 @@ BASE_TRANSLATION_WARNING = (
     "machine translation by Whisper base, which is too small to translate Persian usefully: "
     "its English is often fluent but unrelated to what was said; do not quote it"
 )
+# Said when translation is skipped because nobody asked for it and the model cannot do it.
+NO_TRANSLATION_NOTE = (
+    "no English machine translation (en.mt): the model is too small to translate usefully "
+    "(Whisper base writes fluent English unrelated to the speech); pass --translate to make it "
+    "anyway, or use a larger model (--model small or bigger)"
+)
+# A translation pass may use as much CPU as its transcription did; when the transcription was
+# kept from an earlier run its cost is unknown, and this many CPU-seconds per audio second
+# (about what base spends on worn cassette audio on 2 cores, BENCHMARKS.md) stand in for it.
+FALLBACK_CPU_PER_AUDIO_SECOND = 1.0
+# Settings that cap cost rather than shape the text: not compared when deciding to redo a track.
+_COST_CAPS = ("cpu_budget",)
 
 
 def transcribe_recording(
@@ -30,7 +42,7 @@ def transcribe_recording(
     recording_id: str,
     model: str | None = None,
     language: str | None = "fa",
-    translate: bool = True,
+    translate: bool | None = None,
     force: bool = False,
     progress: Progress | None = None,
     options: engine.TranscribeOptions | None = None,
@@ -38,16 +50,24 @@ def transcribe_recording(
 ) -> list[Track]:
     """Write (or keep) the recording's asr track and, if ``translate``, its en.mt track.
 
-    ``language`` is a language code, or None/"auto" to detect it. ``progress`` is called with
-    (seconds done, total seconds) as decoding advances. Returns the tracks written or kept.
+    ``translate`` None means: only with a model big enough to translate (not the bundled base);
+    True makes en.mt with any model (with a warning for a small one). ``language`` is a language
+    code, or None/"auto" to detect it. ``progress`` is called with (seconds done, total seconds)
+    as decoding advances. Returns the tracks written or kept.
     """
     rec = archive.recording(recording_id)
     media = archive.media_dir / rec.media
     language = None if language in (None, "auto") else language
     base = options or engine.TranscribeOptions()
-    source = speech_model.resolve(model)
     described = engine.model_description(model)
+    too_small = speech_model.too_small_to_translate(model)
+    if translate is None:
+        translate = not too_small
+        if too_small and language != "en":
+            say(f"{rec.id}: {NO_TRANSLATION_NOTE}")
+    base = engine.resolve_device(base)  # record the device actually used, not "auto"
     passes = 2 if translate and language != "en" else 1
+    cost = {}
     damage = [x for x in rec.source_notes.splitlines() if x.startswith(("damaged", "truncated"))]
 
     def run(opts: engine.TranscribeOptions, index: int) -> Track:
@@ -57,6 +77,7 @@ def transcribe_recording(
                 progress(index * rec.duration + done, passes * rec.duration)
 
         track, info = engine.run(model, media, rec.id, opts, progress=step, total=rec.duration)
+        cost[opts.task] = info.cpu_seconds
         # Decoders skip what they cannot read, so times after a damaged part may run early.
         track.provenance.notes.extend(
             f"the original is {x}; times after the damage may be shifted" for x in damage
@@ -85,12 +106,17 @@ def transcribe_recording(
             progress(passes * rec.duration, passes * rec.duration)
         return tracks
 
-    mt_opts = engine.replace(base, language=asr.language, task="translate")
+    # Translation must not cost more than transcription: same guards and retry budget, and a
+    # CPU cap equal to what transcribing this recording cost.
+    budget = cost.get("transcribe", FALLBACK_CPU_PER_AUDIO_SECOND * rec.duration)
+    mt_opts = engine.replace(
+        base, language=asr.language, task="translate", cpu_budget=round(budget, 1)
+    )
     mt = None if force else _existing(archive, rec.id, "mt", described, mt_opts)
     if mt is None:
         mt = run(mt_opts, 1)
         link_to_source(mt, asr)
-        if source.kind == "bundled":
+        if too_small:
             mt.provenance.notes.append(BASE_TRANSLATION_WARNING)
             say(f"warning: {BASE_TRANSLATION_WARNING}")
         archive.save_track(mt)
@@ -137,11 +163,15 @@ def _existing(
     archive: Archive, rec_id: str, kind: str, model: str, opts: engine.TranscribeOptions
 ) -> Track | None:
     """The track of ``kind`` made by the same model with the same settings, if there is one."""
-    wanted = engine.settings_of(opts)
+
+    def shaping(settings: dict) -> dict:
+        return {k: v for k, v in settings.items() if k not in _COST_CAPS}
+
+    wanted = shaping(engine.settings_of(opts))
     for track_id in archive.track_ids(rec_id):
         if not track_id.endswith(f".{kind}"):
             continue
         track = archive.track(rec_id, track_id)
-        if track.provenance.model == model and track.provenance.settings == wanted:
+        if track.provenance.model == model and shaping(track.provenance.settings) == wanted:
             return track
     return None

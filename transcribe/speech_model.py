@@ -144,29 +144,92 @@ def resolve(spec: str | None = None) -> ModelSource:
     return ModelSource(spec, spec, "name")
 
 
+DEVICES = ("auto", "cpu", "cuda")
+# "default" picks what was measured here for CPU (int8: MODELS.md) and the usual GPU choice.
+_DEFAULT_COMPUTE = {"cpu": "int8", "cuda": "float16"}
+# What load() uses when a caller gives no device/compute type/thread count: the CLI sets these
+# once from --device/--compute-type, a batch worker from its share of the cores, so code that
+# loads a model deep inside (align, find) follows the user's choice without threading it through.
+_defaults = {"device": "auto", "compute_type": "default", "cpu_threads": 0}
+
+
+def set_defaults(
+    device: str | None = None, compute_type: str | None = None, cpu_threads: int | None = None
+) -> None:
+    """Set this process's defaults for load() (None leaves a setting as it is)."""
+    for key, value in (("device", device), ("compute_type", compute_type),
+                       ("cpu_threads", cpu_threads)):  # fmt: skip
+        if value is not None:
+            _defaults[key] = value
+
+
+def device_settings(device: str | None = None, compute_type: str | None = None) -> tuple[str, str]:
+    """The (device, compute type) a load with these arguments uses, "auto"/"default" resolved.
+
+    Raises ModelLoadError when CUDA is asked for and CTranslate2 finds no CUDA device, or the
+    compute type is not one the device supports.
+    """
+    import ctranslate2
+
+    device = device or _defaults["device"]
+    compute_type = compute_type or _defaults["compute_type"]
+    if device not in DEVICES:
+        raise ModelLoadError(f"unknown device {device!r}: use one of {', '.join(DEVICES)}")
+    gpus = ctranslate2.get_cuda_device_count()
+    if device == "cuda" and gpus == 0:
+        raise ModelLoadError(
+            "--device cuda was asked for, but CTranslate2 finds no CUDA device (no GPU, no "
+            "driver, or a CPU-only build); use --device cpu or --device auto"
+        )
+    if device == "auto":
+        device = "cuda" if gpus > 0 else "cpu"
+    if compute_type == "default":
+        compute_type = _DEFAULT_COMPUTE[device]
+    supported = ctranslate2.get_supported_compute_types(device)
+    if compute_type not in supported and compute_type != "auto":
+        raise ModelLoadError(
+            f"compute type {compute_type!r} is not supported on {device} here; use one of "
+            f"{', '.join(sorted(supported))} (or default)"
+        )
+    return device, compute_type
+
+
+def load(
+    spec: str | None = None,
+    device: str | None = None,
+    compute_type: str | None = None,
+    cpu_threads: int | None = None,
+):
+    """Load a WhisperModel once per process. Raises ModelLoadError with one clear sentence.
+
+    ``device`` is cpu, cuda or auto (CUDA when CTranslate2 sees a GPU); ``compute_type`` is a
+    CTranslate2 type (int8, float16, int8_float16, float32, ...) or default (int8 on CPU,
+    float16 on CUDA). Left out, both come from set_defaults().
+    """
+    device, compute_type = device_settings(device, compute_type)
+    threads = cpu_threads or _defaults["cpu_threads"] or os.cpu_count() or 1
+    return _load(resolve(spec), device, compute_type, threads)
+
+
 @functools.lru_cache(maxsize=2)
-def load(spec: str | None = None, compute_type: str = "int8", cpu_threads: int = 0):
-    """Load a WhisperModel once per process. Raises ModelLoadError with one clear sentence."""
+def _load(source: ModelSource, device: str, compute_type: str, threads: int):
     from faster_whisper import WhisperModel  # heavy import, only when a model is needed
 
-    source = resolve(spec)
-    threads = cpu_threads or os.cpu_count() or 1
+    kwargs = dict(device=device, compute_type=compute_type, cpu_threads=threads)
     try:
         if source.kind == "name":
-            return _load_by_name(WhisperModel, source, compute_type, threads)
-        return WhisperModel(
-            source.location, device="cpu", compute_type=compute_type, cpu_threads=threads
-        )
+            return _load_by_name(WhisperModel, source, kwargs)
+        return WhisperModel(source.location, **kwargs)
     except ModelLoadError:
         raise
     except Exception as exc:  # CTranslate2 raises RuntimeError/ValueError with long texts
         raise ModelLoadError(
-            f"could not load model {source.description}: {str(exc).splitlines()[0]}"
+            f"could not load model {source.description} on {device} ({compute_type}): "
+            f"{str(exc).splitlines()[0]}"
         ) from exc
 
 
-def _load_by_name(WhisperModel, source: ModelSource, compute_type: str, threads: int):
-    kwargs = dict(device="cpu", compute_type=compute_type, cpu_threads=threads)
+def _load_by_name(WhisperModel, source: ModelSource, kwargs: dict):
     try:  # a copy already in the Hugging Face cache needs no network
         return WhisperModel(source.location, local_files_only=True, **kwargs)
     except Exception:
@@ -181,6 +244,23 @@ def _load_by_name(WhisperModel, source: ModelSource, compute_type: str, threads:
             "or download a CTranslate2 Whisper model on a machine with a network and pass its "
             "folder with --model PATH"
         ) from exc
+
+
+# Whisper tiny and base translate Persian into fluent English unrelated to the speech
+# (MODELS.md); a folder whose model.bin is smaller than small's (about 480 MB in float16,
+# 250 MB in int8) is taken to be one of them.
+_SMALL_NAMES = {"tiny", "tiny.en", "base", "base.en", "distil-small.en", "small.en"}
+_TOO_SMALL_BYTES = 200_000_000
+
+
+def too_small_to_translate(spec: str | None) -> bool:
+    """True for the bundled base and other models too small to translate usefully."""
+    source = resolve(spec)
+    if source.kind == "bundled":
+        return True
+    if source.kind == "name":
+        return source.location.split("/")[-1].replace("faster-whisper-", "") in _SMALL_NAMES
+    return (Path(source.location) / "model.bin").stat().st_size < _TOO_SMALL_BYTES
 
 
 def available() -> list[dict]:

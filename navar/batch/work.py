@@ -14,7 +14,6 @@ is a bug, reported once.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import sqlite3
@@ -26,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from align import forced
-from transcribe import pipeline, speech_model
+from transcribe import engine, pipeline, speech_model
 from transcribe.archive import Archive
 from transcribe.errors import AudioError, NavarError
 
@@ -48,13 +47,18 @@ RETRY_PAUSE = 1.0  # seconds before the second try; doubled for each further try
 class WorkOptions:
     model: str | None = None
     language: str = "fa"
-    translate: bool = True
+    translate: bool | None = None  # None: only with a model big enough to translate
     allow_damaged: bool = False
     cpu_threads: int = 0  # 0: all cores; a local batch divides the cores between its workers
+    device: str = "auto"  # cpu, cuda or auto, on whichever machine the worker runs
+    compute_type: str = "default"
 
     def stages(self, has_reference: bool) -> list[str]:
         out = ["add", "transcribe"]
-        if self.translate:
+        translate = self.translate
+        if translate is None:  # the bundled base cannot translate: only when asked (README)
+            translate = not speech_model.too_small_to_translate(self.model)
+        if translate:
             out.append("translate")
         if has_reference:
             out.append("align")
@@ -98,7 +102,8 @@ def run_recording(
     archive = Archive(archive_root)
     reporter = reporter or Reporter()
     attempts = dict(attempts or {})
-    _limit_threads(options.cpu_threads)
+    # This (worker) process's model loads follow the batch's choices, align's included.
+    speech_model.set_defaults(options.device, options.compute_type, options.cpu_threads)
     results = []
     for stage in stages:
         result = _run_with_retries(
@@ -176,9 +181,10 @@ def run_stage(
         def report(done: float, total: float) -> None:
             progress(min(1.0, done / (total or rec.duration or 1.0)))
 
+        opts = engine.TranscribeOptions(device=options.device, compute_type=options.compute_type)
         pipeline.transcribe_recording(
             archive, rec_id, model=options.model, language=options.language,
-            translate=stage == "translate", progress=report, say=log.info,
+            translate=stage == "translate", progress=report, say=log.info, options=opts,
         )  # fmt: skip
         return []
     if stage == "align":
@@ -198,6 +204,8 @@ def align_reference(
         archive, rec_id, reference, language=options.language, model=options.model,
         progress=progress,
     )  # fmt: skip
+    device, compute_type = speech_model.device_settings()
+    result.track.provenance.settings.update(device=device, compute_type=compute_type)
     archive.save_track(result.track, event="aligned", inputs=[reference])  # logged with its hash
     notes = [f"aligned {result.track.id} from {reference.name}"]
     if result.unplaced:
@@ -211,21 +219,3 @@ def recorded_duration(archive_root: str, recording_id: str) -> float | None:
         return Archive(archive_root).recording(recording_id).duration
     except NavarError:
         return None
-
-
-@functools.lru_cache(maxsize=1)
-def _limit_threads(threads: int) -> None:
-    """Give the speech model ``threads`` CPU threads in this (worker) process.
-
-    The engine loads the model with one thread per core; two workers on two cores would then
-    fight over four threads. Wrapping the loader in this process only changes that default.
-    """
-    if threads <= 0:
-        return
-    original = speech_model.load
-
-    @functools.lru_cache(maxsize=2)
-    def load(spec=None, compute_type="int8", cpu_threads=0):
-        return original(spec, compute_type, cpu_threads or threads)
-
-    speech_model.load = load

@@ -19,6 +19,7 @@ from transcribe.errors import ArchiveError
 from . import archive_of
 from .archive_cmds import save_with_speakers
 from .evidence_cmds import log_citation, report_clip_provenance, sign_clip_provenance
+from .model_options import device_options, use_device
 
 _LANG = click.Choice(["fa", "en"])
 
@@ -32,8 +33,9 @@ _LANG = click.Choice(["fa", "en"])
 @click.option("--model", default=None, help="Speech model for checking against the audio.")
 @click.option("--no-verify", is_flag=True, help="Text only: do not check against the audio.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@device_options
 @click.pass_context
-def find(ctx, recording, quote, language, limit, model, no_verify, as_json):
+def find(ctx, recording, quote, language, limit, model, no_verify, as_json, device, compute_type):
     """Find where QUOTE (Persian or English, exact or approximate) is spoken.
 
     Exit status 1 when the quote is not in the recording.
@@ -42,6 +44,7 @@ def find(ctx, recording, quote, language, limit, model, no_verify, as_json):
       navar find 3f9a2c "بزرگترین جنایت"
       navar find 3f9a2c "the greatest crime" --json
     """
+    use_device(device, compute_type)  # one clear line now if CUDA is asked and not there
     archive = archive_of(ctx)
     rec_id = archive.resolve_id(recording)
     matches = find_quotes(
@@ -74,14 +77,16 @@ def find(ctx, recording, quote, language, limit, model, no_verify, as_json):
 @click.option("--model", default=None, help="Speech model for the forced alignment.")
 @click.option("--force", is_flag=True, help="Replace a human track of the same id (the "
               "previous one is kept in transcripts/ID/versions/).")  # fmt: skip
+@device_options
 @click.pass_context
-def align(ctx, recording, reference, translation, language, model, force):
+def align(ctx, recording, reference, translation, language, model, force, device, compute_type):
     """Align a human transcript (--reference) or translation (--translation) to a recording.
 
     \b
       navar align 3f9a2c --reference testimony-fa.txt
       navar align 3f9a2c --translation testimony-en.txt
     """
+    device, compute_type = use_device(device, compute_type)
     archive = archive_of(ctx)
     rec_id = archive.resolve_id(recording)
     if bool(reference) == bool(translation):
@@ -98,6 +103,7 @@ def align(ctx, recording, reference, translation, language, model, force):
         spoken_by = {line.id: line.speaker for line in ref.segments}
         for seg in result.track.segments:
             seg.speaker = spoken_by.get(seg.id)
+        result.track.provenance.settings.update(device=device, compute_type=compute_type)
         save_with_speakers(archive, rec, result.track, event="aligned", inputs=[reference])
         placed = len(result.track.segments) - len(result.unplaced)
         click.echo(f"wrote {rec_id}/{result.track.id}: {placed} lines placed, "

@@ -15,6 +15,7 @@ from navar.batch.runner import BatchOptions, run_batch
 from navar.batch.work import WorkOptions
 
 from . import archive_of
+from .model_options import device_options, use_device
 
 
 @click.command()
@@ -28,9 +29,9 @@ from . import archive_of
 )
 @click.option(
     "--translate/--no-translate",
-    default=True,
-    show_default=True,
-    help="Also make the English machine-translation track.",
+    default=None,
+    help="Also make the English machine-translation track. Default: only with a model big "
+    "enough to translate (not the bundled base).",
 )
 @click.option(
     "--reference-dir",
@@ -47,9 +48,10 @@ from . import archive_of
     help="Run on this Dask scheduler's workers (the archive must be on a shared path).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@device_options
 @click.pass_context
 def batch(ctx, folders, workers, translate, reference_dir, model, language, allow_damaged,
-          retry_failed, scheduler, as_json):  # fmt: skip
+          retry_failed, scheduler, as_json, device, compute_type):  # fmt: skip
     """Add, transcribe, translate and align every recording under FOLDERS.
 
     Files already in the archive (same SHA-256) are not processed again. Safe to interrupt
@@ -57,9 +59,12 @@ def batch(ctx, folders, workers, translate, reference_dir, model, language, allo
     status 1 when a file failed (each is listed with its error; see also `navar status`).
     """
     archive = archive_of(ctx)
+    if not scheduler:  # Dask workers run elsewhere: they check their own device
+        use_device(device, compute_type)
     options = BatchOptions(
         work=WorkOptions(model=model, language=language, translate=translate,
-                         allow_damaged=allow_damaged),
+                         allow_damaged=allow_damaged, device=device,
+                         compute_type=compute_type),
         workers=workers, reference_dir=reference_dir, scheduler=scheduler,
         retry_failed=retry_failed, progress=not ctx.meta.get("quiet"),
     )  # fmt: skip

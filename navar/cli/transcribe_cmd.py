@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
-from transcribe import pipeline
+from transcribe import engine, pipeline
 from transcribe.progress import ProgressReporter
 
 from . import archive_of
+from .model_options import device_options, use_device
 
 
 @click.command()
@@ -23,9 +24,10 @@ from . import archive_of
 )
 @click.option(
     "--translate/--no-translate",
-    default=True,
-    show_default=True,
-    help="Also make an English machine-translation track (en.mt).",
+    default=None,
+    help="Also make an English machine-translation track (en.mt). Default: only with a model "
+    "big enough to translate; the bundled base is not, so with it en.mt is made only when "
+    "--translate is given (with a warning).",
 )
 @click.option("--force", is_flag=True, help="Redo tracks even if they exist with these settings.")
 @click.option("--title", default=None, help="Title when TARGET is a file added first.")
@@ -34,18 +36,27 @@ from . import archive_of
     is_flag=True,
     help="Add and transcribe a file even if part of its audio does not decode.",
 )
+@click.option(
+    "--denoise",
+    type=click.Choice(sorted(engine.DENOISERS)),
+    default=None,
+    help="Denoise while decoding (ffmpeg afftdn); the original is not changed.",
+)
+@device_options
 @click.pass_context  # fmt: skip
-def transcribe(ctx, target, model, language, translate, force, title, allow_damaged):
+def transcribe(ctx, target, model, language, translate, force, title, allow_damaged, denoise,
+               device, compute_type):  # fmt: skip
     """Transcribe a recording: TARGET is an id in the archive, or a file to add first.
 
-    Writes <lang>.asr (machine transcription with word times) and, unless --no-translate,
-    en.mt (machine translation, each segment pointing at the source segments it renders).
+    Writes <lang>.asr (machine transcription with word times) and, with --translate (or by
+    default with a model big enough to translate), en.mt (machine translation, each segment
+    pointing at the source segments it renders).
     Tracks that exist with the same model and settings are kept unless --force.
 
     \b
     Examples:
       navar transcribe interview.mp3 --title "Witness 12"
-      navar transcribe 3f9a2c --language auto --no-translate
+      navar transcribe 3f9a2c --language auto --device cuda
       navar transcribe 3f9a2c --model /models/faster-whisper-small --force
     """
     archive = archive_of(ctx)
@@ -56,6 +67,7 @@ def transcribe(ctx, target, model, language, translate, force, title, allow_dama
         if not quiet or message.startswith("warning"):
             progress.write(f"navar: {message}")
 
+    use_device(device, compute_type)  # fail before adding anything if CUDA is not there
     if Path(target).is_file():
         added = archive.add(Path(target), title=title, allow_damaged=allow_damaged)
         rec = added.recording
@@ -64,6 +76,9 @@ def transcribe(ctx, target, model, language, translate, force, title, allow_dama
             say(f"warning: {warning}")
     else:
         rec = archive.recording(archive.resolve_id(target))
+    options = engine.TranscribeOptions(
+        device=device, compute_type=compute_type, denoise=engine.DENOISERS.get(denoise)
+    )
     with progress:
         tracks = pipeline.transcribe_recording(
             archive,
@@ -73,6 +88,7 @@ def transcribe(ctx, target, model, language, translate, force, title, allow_dama
             translate=translate,
             force=force,
             progress=None if quiet else progress,
+            options=options,
             say=say,
         )
     for track in tracks:
