@@ -7,6 +7,8 @@ fixes most of that. The threshold adapts to the recording's own noise floor.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import numpy as np
 
 SAMPLE_RATE = 16000
@@ -60,12 +62,54 @@ def _drop_faint_runs(db: np.ndarray, threshold: np.ndarray) -> np.ndarray:
     return voiced
 
 
+@dataclass(frozen=True)
+class EnergyOptions:
+    """How speech is told from background. Recorded in the provenance of what uses it."""
+
+    # Energy in the telephone speech band only: a worn tape's mains hum (50/150 Hz) and the hiss
+    # above 3.4 kHz carry no speech there but raise a broadband floor (bench/tapes.py worn).
+    # None: broadband, as on clean recordings before the cassette work.
+    band_hz: tuple[float, float] | None = (300.0, 3400.0)
+    block_s: float = 60.0  # samples are read in blocks this long (memory stays flat)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def frame_db(samples: np.ndarray, band_hz: tuple[float, float] | None) -> np.ndarray:
+    """Level in dB of each 10 ms frame, broadband or within ``band_hz``."""
+    size = int(SAMPLE_RATE * FRAME_S)
+    n = len(samples) // size
+    if not n:
+        return np.zeros(0)
+    frames = samples[: n * size].reshape(n, size).astype(np.float64)
+    if band_hz is None:
+        power = np.mean(frames**2, axis=1)
+    else:
+        # 10 ms frames give 100 Hz bins: coarse, but the band edges need no more.
+        spec = np.abs(np.fft.rfft(frames * np.hanning(size), axis=1)) ** 2
+        hz = np.fft.rfftfreq(size, 1 / SAMPLE_RATE)
+        keep = (hz >= band_hz[0]) & (hz <= band_hz[1])
+        # Scaled so that a full-band signal reads about the same as its broadband power.
+        power = spec[:, keep].sum(axis=1) * 2 / (size * np.sum(np.hanning(size) ** 2))
+    return 10 * np.log10(power + 1e-18)
+
+
 class Energy:
-    def __init__(self, samples: np.ndarray):
-        n = len(samples) // int(SAMPLE_RATE * FRAME_S)
-        frames = samples[: n * int(SAMPLE_RATE * FRAME_S)].reshape(n, -1) if n else np.zeros((0, 1))
-        rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
-        self.db = 20 * np.log10(rms + 1e-9)
+    def __init__(self, samples: np.ndarray, band_hz: tuple[float, float] | None = None):
+        self._set(frame_db(samples, band_hz))
+
+    @classmethod
+    def from_session(cls, session, options: EnergyOptions) -> Energy:
+        """Frame levels read block by block from a session's streamed samples."""
+        parts = [frame_db(x, options.band_hz) for _, x in session.blocks(options.block_s)]
+        self = cls.__new__(cls)
+        self._set(np.concatenate(parts) if parts else np.zeros(0))
+        self.options = options
+        return self
+
+    def _set(self, db: np.ndarray) -> None:
+        self.db = db
         self.threshold = _local_thresholds(self.db)
         self.voiced = _drop_faint_runs(self.db, self.threshold)
 
