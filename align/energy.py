@@ -27,6 +27,19 @@ def _threshold(db: np.ndarray) -> float:
     return max(floor + 0.25 * (peak - floor), peak - 30.0)
 
 
+def _local_floors(db: np.ndarray) -> np.ndarray:
+    """The background level per frame: the 10th percentile of the 30 s around it."""
+    if not len(db):
+        return np.zeros(0)
+    db = np.maximum(db, DIGITAL_SILENCE_DB)
+    block, half = int(BLOCK_S / FRAME_S), int(CONTEXT_S / FRAME_S) // 2
+    out = np.empty(len(db))
+    for a in range(0, len(db), block):
+        mid = a + block // 2
+        out[a : a + block] = float(np.percentile(db[max(0, mid - half) : mid + half], 10))
+    return out
+
+
 def _local_thresholds(db: np.ndarray) -> np.ndarray:
     """A threshold per frame from the audio around it. Tapes change level and background
     (a quieter room, music under a title, recordings joined together), and one threshold for
@@ -111,6 +124,7 @@ class Energy:
     def _set(self, db: np.ndarray) -> None:
         self.db = db
         self.threshold = _local_thresholds(self.db)
+        self.floor = _local_floors(self.db)
         self.voiced = _drop_faint_runs(self.db, self.threshold)
 
     def _frame(self, t: float) -> int:
@@ -165,3 +179,15 @@ class Energy:
         a, b = self._frame(limit), self._frame(end + ahead)
         hits = np.flatnonzero(self.voiced[a : b + 1])
         return round((a + int(hits[-1]) + 1) * FRAME_S, 3) if len(hits) else end
+
+    def trail(self, end: float, reach: float, above_floor_db: float) -> float:
+        """Where a fading end (a weak last consonant, sunk in hiss below the speech threshold)
+        meets the background: ``end`` moved on while the level stays ``above_floor_db`` over
+        the local floor (smoothed over 30 ms), at most ``reach`` seconds."""
+        if not len(self.db):
+            return end
+        i, stop = self._frame(end), self._frame(end + reach)
+        smooth = np.convolve(self.db, np.ones(3) / 3, mode="same")
+        while i < stop and smooth[i] > self.floor[i] + above_floor_db:
+            i += 1
+        return round(max(end, i * FRAME_S), 3)

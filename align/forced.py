@@ -58,6 +58,11 @@ class ForcedOptions:
     # Mean log probability per token above the null for a piece to count as spoken here.
     # reversed: 0.5 (bench/align_quotes.py on clean speech); text: see BENCHMARKS.md.
     placed_gap: float = 0.5
+    # Between unsure_gap and placed_gap (hiss lowers a spoken piece's gap to 0.2, and an
+    # unspoken sentence over other speech can reach 0.4, bench/tape_align.py) the piece must
+    # also beat the next piece forced onto the same place (a skip), by skip_margin.
+    unsure_gap: float = 0.0
+    skip_margin: float = 0.0
     lookahead_windows: int = 3  # how far (in lookahead_step_s steps) to look for a piece
     lookahead_step_s: float = 10.0
     lookahead_extra_gap: float = 0.3  # a piece found further on must beat the null by more
@@ -67,6 +72,10 @@ class ForcedOptions:
     cursor_step_s: float = 0.5  # the cursor always moves on at least this much
     end_pause_s: float = 0.1  # a line running into the next ends at the first pause this long
     lead_pause_s: float = 0.3  # stretched first words: the line starts after a pause this long
+    # A line's end follows its fading last sound down to this far over the local background
+    # (hiss hides weak final consonants under the speech threshold), at most end_trail_s.
+    end_trail_db: float = 6.0
+    end_trail_s: float = 0.3
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -243,8 +252,15 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
             if kept and a.words and a.words[-1].end > window_end - o.keep_margin_s and not last:
                 break
             p.gap = round(a.logprob - n, 3)
-            if not _plausible(a, n, p, rate, o):
+            if not _plausible(a, n, p, rate, o, unsure=True):
                 break  # try it afresh as the first piece of the next window
+            nxt = pieces[k + kept + 1] if k + kept + 1 < len(pieces) else None
+            if p.gap < o.placed_gap and nxt is not None:
+                prior = " ".join([before, *texts[:kept]]).strip()
+                skip = _force(spotter, prior, [nxt.text], win)[0]
+                skip_gap = skip.logprob - _null(spotter, prior, [nxt.text], win, o)[0]
+                if p.gap < skip_gap + o.skip_margin:
+                    break  # the next piece fits here better: this one is not spoken here
             p.words = _words(a, energy, o)
             p.placed = True
             kept += 1
@@ -287,9 +303,11 @@ def _null_slice(pool: list[str], n: int, at: int) -> str:
     return " ".join(pool[(at + i) % len(pool)] for i in range(n))
 
 
-def _plausible(a, null: float, piece: Piece, rate: float, o: ForcedOptions, extra=0.0) -> bool:
-    """Is the piece really spoken where the path put it?"""
-    if not a.words or a.logprob - null < o.placed_gap + extra:
+def _plausible(
+    a, null: float, piece: Piece, rate: float, o: ForcedOptions, extra=0.0, unsure=False
+) -> bool:
+    """Could the piece be spoken where the path put it? (``unsure``: down to unsure_gap.)"""
+    if not a.words or a.logprob - null < (o.unsure_gap if unsure else o.placed_gap) + extra:
         return False
     # Text that is not in the audio gets squeezed into a sliver between its neighbours.
     return a.words[-1].end - a.words[0].start >= o.min_length_fraction * len(piece.text) / rate
@@ -339,6 +357,7 @@ def _words(a, energy: Energy, o: ForcedOptions) -> list[Word]:
     # with its last voiced frame.
     wn = words[-1]
     wn.end = energy.offset(wn.end, limit=wn.start)
+    wn.end = energy.trail(wn.end, o.end_trail_s, o.end_trail_db)
     for w in words:
         w.end = max(w.end, w.start)
     return words

@@ -53,6 +53,24 @@ class Scorer:
         features = pad_or_trim(self.model.feature_extractor(samples))
         return self.model.encode(features), frames
 
+    @staticmethod
+    def to_array(encoded_and_frames) -> np.ndarray:
+        """An encoded window as a float16 array for the disk cache (frames in the first cell)."""
+        encoded, frames = encoded_and_frames[:2]
+        arr = np.asarray(encoded).astype(np.float16)
+        head = np.zeros((1, 1, arr.shape[2]), np.float16)
+        head[0, 0, :2] = divmod(frames, 64)  # float16 holds integers exactly only up to 2048
+        return np.concatenate([head, arr], axis=1)
+
+    @staticmethod
+    def from_array(arr: np.ndarray):
+        import ctranslate2
+
+        frames = int(arr[0, 0, 0]) * 64 + int(arr[0, 0, 1])
+        data = np.ascontiguousarray(arr[:, 1:, :].astype(np.float32))
+        # The view shares the array's memory: the array travels with it to stay alive.
+        return ctranslate2.StorageView.from_array(data), frames, data
+
     def force(self, encoded, frames: int, tokens: list[int]) -> Forced:
         result = self.model.model.align(encoded, self.tokenizer.sot_sequence, [tokens], frames)[0]
         return Forced(np.asarray(result.text_token_probs, dtype=np.float64), result.alignments)

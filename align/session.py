@@ -122,13 +122,31 @@ class AudioSession:
 
     # --- encoder outputs -------------------------------------------------------------------
 
-    def encoded(self, key: tuple, compute):
+    def encoded(self, key: tuple, compute, store=None, load=None):
         """The encoder output for ``key`` ((scorer name, window start ms, reversed)), kept in
-        memory for the last few windows (a cursor walk and a quote's sweep revisit them)."""
+        memory for the last few windows (a cursor walk and a quote's sweep revisit them) and,
+        when ``store``/``load`` convert it to and from an array, on disk in the cache folder
+        (float16: half the size, scores unchanged to the third decimal), so that the next
+        find, align or cite on the recording does not encode it again."""
         if key in self._encoded:
             self._encoded.move_to_end(key)
             return self._encoded[key]
-        value = compute()
+        name, start_ms, rev = key
+        tag = hashlib.sha256(str(name).encode()).hexdigest()[:12]
+        path = self.cache_dir / "encoder" / tag / f"{start_ms}{'r' if rev else ''}.npy"
+        value = None
+        if load is not None and path.is_file():
+            try:
+                value = load(np.load(path))
+            except (OSError, ValueError):
+                value = None  # a damaged cache file is recomputed
+        if value is None:
+            value = compute()
+            if store is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                part = path.with_suffix(".part.npy")
+                np.save(part, store(value))
+                os.replace(part, path)
         self._encoded[key] = value
         while len(self._encoded) > self._encoder_cache_windows:
             self._encoded.popitem(last=False)

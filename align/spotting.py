@@ -74,7 +74,9 @@ class Spotter:
                 chunk = np.ascontiguousarray(chunk[::-1])
             return self.scorer.encode(chunk)
 
-        return self.session.encoded(key, compute)
+        store = getattr(self.scorer, "to_array", None)
+        load = getattr(self.scorer, "from_array", None)
+        return self.session.encoded(key, compute, store, load)
 
     # --- scoring ------------------------------------------------------------------------------
 
@@ -88,7 +90,7 @@ class Spotter:
         the text in the window is best given as ``prefix`` (it soaks up that audio).
         """
         start = self.clamp(start)
-        encoded, frames = self.encode(start, reverse)
+        encoded, frames = self.encode(start, reverse)[:2]
         pre = self.tokens(prefix) if prefix.strip() else []
         body = self.tokens(text)
         if not body:
@@ -105,7 +107,7 @@ class Spotter:
     ) -> list[Alignment]:
         """Force several consecutive texts onto one window; one Alignment per piece."""
         start = self.clamp(start)
-        encoded, frames = self.encode(start, reverse)
+        encoded, frames = self.encode(start, reverse)[:2]
         toks, bounds = [], []
         for piece in pieces:
             t = self.tokens(piece)

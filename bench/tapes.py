@@ -154,7 +154,25 @@ def _real_layout() -> tuple[np.ndarray, list[Line]]:
     return np.concatenate(parts), _with_absent(lines)
 
 
-def _two_voice_layout() -> tuple[np.ndarray, list[Line]]:
+def _short_layout() -> tuple[np.ndarray, list[Line]]:
+    """For tests: recording 1's first five lines (about 45 s), one unspoken line among them."""
+    marks = _marks()["1"]["sentences"][:5]
+    x = _decode(DATA / "audios" / "1.mp3")
+    a = marks[0]["start"] - 1.0
+    x = np.concatenate([_silence(0.5), x[int(a * RATE) : int((marks[-1]["end"] + 1.0) * RATE)]])
+    t = 0.5 - a
+    lines = [Line(s["text"], round(t + s["start"], 3), round(t + s["end"], 3)) for s in marks]
+    return x, _with_absent(lines, at=(2,))
+
+
+def _short_two_voice_layout() -> tuple[np.ndarray, list[Line]]:
+    """For tests: the two-voice tape's first three lines, one unspoken line among them."""
+    x, lines = _two_voice_layout(3)
+    spoken = [ln for ln in lines if ln.start is not None]
+    return x, _with_absent(spoken, at=(1,))
+
+
+def _two_voice_layout(n: int = 8) -> tuple[np.ndarray, list[Line]]:
     """Each line: a sentence of recording 3, a pause of 0.25-0.6 s, a sentence of recording 4."""
     marks = _marks()
     a_rec, b_rec = (_decode(DATA / "audios" / f"{n}.mp3") for n in (3, 4))
@@ -166,7 +184,7 @@ def _two_voice_layout() -> tuple[np.ndarray, list[Line]]:
 
     parts, lines, t = [_silence(1.0)], [], 1.0
     pauses = [0.25, 0.4, 0.6, 0.3, 0.5, 0.35, 0.45, 0.55]
-    for i in range(min(len(a_s), len(b_s), 8)):
+    for i in range(min(len(a_s), len(b_s), n)):
         ca, cb = cut(a_rec, a_s[i]), cut(b_rec, b_s[i])
         start = t + pad
         turn = t + len(ca) / RATE + pauses[i] + pad
@@ -209,7 +227,13 @@ def _long_layout(minutes: float = 40.0) -> tuple[np.ndarray, list[Line]]:
     return np.concatenate(parts), _with_absent(lines, at=(n_lines // 3, 2 * n_lines // 3))
 
 
-LAYOUTS = {"real": _real_layout, "two_voice": _two_voice_layout, "long": _long_layout}
+LAYOUTS = {
+    "real": _real_layout,
+    "two_voice": _two_voice_layout,
+    "long": _long_layout,
+    "short": _short_layout,
+    "short_two_voice": _short_two_voice_layout,
+}
 
 
 # --- the channel ---------------------------------------------------------------------------------
