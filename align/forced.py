@@ -25,6 +25,7 @@ loads the scorer.
 from __future__ import annotations
 
 import logging
+import math
 import statistics
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -211,12 +212,15 @@ def _end_before_next(segments: list[Segment], energy: Energy, options: ForcedOpt
 
 
 def _pieces(segments: list[Segment], max_words: int) -> list[Piece]:
+    """Lines cut into pieces of at most ``max_words``, of equal size: a tail of two or three
+    words scores too noisily to be told from a line that is not spoken."""
     out = []
     for i, seg in enumerate(segments):
         words = seg.text.split()
-        for k in range(0, len(words), max_words):
+        size = math.ceil(len(words) / max(1, math.ceil(len(words) / max_words))) if words else 1
+        for k in range(0, len(words), size):
             hint = seg.start if k == 0 else None
-            out.append(Piece(i, " ".join(words[k : k + max_words]), hint))
+            out.append(Piece(i, " ".join(words[k : k + size]), hint))
     return out
 
 
@@ -252,13 +256,19 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
             if kept and a.words and a.words[-1].end > window_end - o.keep_margin_s and not last:
                 break
             p.gap = round(a.logprob - n, 3)
+            log.debug("line %d at %.1f: gap %.2f", p.line, win, p.gap)
             if not _plausible(a, n, p, rate, o, unsure=True):
                 break  # try it afresh as the first piece of the next window
             nxt = pieces[k + kept + 1] if k + kept + 1 < len(pieces) else None
-            if p.gap < o.placed_gap and nxt is not None:
+            # A line is spoken or not as a whole: the rest of a line whose start was placed
+            # just before needs no skip test.
+            prev = pieces[k + kept - 1] if k + kept > 0 else None
+            continues = prev is not None and prev.line == p.line and prev.placed
+            if p.gap < o.placed_gap and nxt is not None and not continues:
                 prior = " ".join([before, *texts[:kept]]).strip()
                 skip = _force(spotter, prior, [nxt.text], win)[0]
                 skip_gap = skip.logprob - _null(spotter, prior, [nxt.text], win, o)[0]
+                log.debug("line %d at %.1f: gap %.2f, skip %.2f", p.line, win, p.gap, skip_gap)
                 if p.gap < skip_gap + o.skip_margin:
                     break  # the next piece fits here better: this one is not spoken here
             p.words = _words(a, energy, o)
@@ -266,6 +276,7 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
             kept += 1
         if kept == 0:
             found = _look_ahead(spotter, batch[0], win, rate, o)
+            log.debug("line %d not at %.1f; further on: %s", batch[0].line, win, found)
             if found is None:
                 k += 1  # unplaced; the cursor stays, the next piece tries here
             else:
