@@ -109,15 +109,25 @@ def frame_db(samples: np.ndarray, band_hz: tuple[float, float] | None) -> np.nda
 
 
 class Energy:
+    high_db: np.ndarray | None = None  # level above the speech band, when one is set
+    high_floor: np.ndarray | None = None
+
     def __init__(self, samples: np.ndarray, band_hz: tuple[float, float] | None = None):
         self._set(frame_db(samples, band_hz))
 
     @classmethod
     def from_session(cls, session, options: EnergyOptions) -> Energy:
         """Frame levels read block by block from a session's streamed samples."""
-        parts = [frame_db(x, options.band_hz) for _, x in session.blocks(options.block_s)]
+        parts, high = [], []
+        for _, x in session.blocks(options.block_s):
+            parts.append(frame_db(x, options.band_hz))
+            if options.band_hz is not None:
+                high.append(frame_db(x, (options.band_hz[1], SAMPLE_RATE / 2)))
         self = cls.__new__(cls)
         self._set(np.concatenate(parts) if parts else np.zeros(0))
+        if high:  # above the speech band: fricatives (س, ش) that end a line on clean audio
+            self.high_db = np.concatenate(high)
+            self.high_floor = _local_floors(self.high_db)
         self.options = options
         return self
 
@@ -187,7 +197,13 @@ class Energy:
         if not len(self.db):
             return end
         i, stop = self._frame(end), self._frame(end + reach)
-        smooth = np.convolve(self.db, np.ones(3) / 3, mode="same")
-        while i < stop and smooth[i] > self.floor[i] + above_floor_db:
+        a = max(0, i - 2)
+        box = np.ones(3) / 3
+        level = np.convolve(self.db[a : stop + 2], box, mode="same") - self.floor[a : stop + 2]
+        high = self.high_db
+        if high is not None:  # a fricative above the band also keeps the end going
+            up = np.convolve(high[a : stop + 2], box, mode="same") - self.high_floor[a : stop + 2]
+            level = np.maximum(level, up)
+        while i < stop and level[i - a] > above_floor_db:
             i += 1
         return round(max(end, i * FRAME_S), 3)
