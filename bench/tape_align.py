@@ -50,7 +50,7 @@ def run_one(name: str, work: Path, args) -> dict:
         segments=[Segment(f"s{i}", None, None, x.text) for i, x in enumerate(tape.lines)],
     )
     opts = ForcedOptions(null=args.null, placed_gap=args.gap)
-    band = None if args.broadband else (300.0, 3400.0)
+    band = None if args.broadband else EnergyOptions().band_hz
     scorer = open_scorer(None, "fa")
     c0, t0 = time.process_time(), time.time()
     with AudioSession(tape.wav, front_end=args.front_end,
