@@ -99,7 +99,8 @@ class AudioSession:
                 timeout=DECODE_TIMEOUT_S,
                 check=False,
             )
-            if proc.returncode != 0 or os.path.getsize(part) == 0:
+            # Like transcribe.audio.decode: a damaged tail still gives the audio before it.
+            if os.path.getsize(part) == 0:
                 last = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
                 raise AudioError(f"{self.path}: ffmpeg could not decode it: {last[0]}")
             os.replace(part, self._pcm)  # atomic: a half-written cache is never used
