@@ -7,6 +7,8 @@ fixes most of that. The threshold adapts to the recording's own noise floor.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import numpy as np
 
 SAMPLE_RATE = 16000
@@ -23,6 +25,19 @@ def _threshold(db: np.ndarray) -> float:
     floor = float(np.percentile(db, 10))
     peak = float(np.percentile(db, 95))
     return max(floor + 0.25 * (peak - floor), peak - 30.0)
+
+
+def _local_floors(db: np.ndarray) -> np.ndarray:
+    """The background level per frame: the 10th percentile of the 30 s around it."""
+    if not len(db):
+        return np.zeros(0)
+    db = np.maximum(db, DIGITAL_SILENCE_DB)
+    block, half = int(BLOCK_S / FRAME_S), int(CONTEXT_S / FRAME_S) // 2
+    out = np.empty(len(db))
+    for a in range(0, len(db), block):
+        mid = a + block // 2
+        out[a : a + block] = float(np.percentile(db[max(0, mid - half) : mid + half], 10))
+    return out
 
 
 def _local_thresholds(db: np.ndarray) -> np.ndarray:
@@ -60,13 +75,67 @@ def _drop_faint_runs(db: np.ndarray, threshold: np.ndarray) -> np.ndarray:
     return voiced
 
 
+@dataclass(frozen=True)
+class EnergyOptions:
+    """How speech is told from background. Recorded in the provenance of what uses it."""
+
+    # Energy above the mains hum only: a worn tape's 50/150 Hz hum carries no speech but raises
+    # a broadband floor (bench/tapes.py worn). Not capped at 3.4 kHz: the burst of a final
+    # stop (ت in نیست) lives above it and an end cut there is 0.4 s early on clean speech
+    # (tests/test_real_speech.py). None: broadband, as before the cassette work.
+    band_hz: tuple[float, float] | None = (300.0, 8000.0)
+    block_s: float = 60.0  # samples are read in blocks this long (memory stays flat)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def frame_db(samples: np.ndarray, band_hz: tuple[float, float] | None) -> np.ndarray:
+    """Level in dB of each 10 ms frame, broadband or within ``band_hz``."""
+    size = int(SAMPLE_RATE * FRAME_S)
+    n = len(samples) // size
+    if not n:
+        return np.zeros(0)
+    frames = samples[: n * size].reshape(n, size).astype(np.float64)
+    if band_hz is None:
+        power = np.mean(frames**2, axis=1)
+    else:
+        # 10 ms frames give 100 Hz bins: coarse, but the band edges need no more.
+        spec = np.abs(np.fft.rfft(frames * np.hanning(size), axis=1)) ** 2
+        hz = np.fft.rfftfreq(size, 1 / SAMPLE_RATE)
+        keep = (hz >= band_hz[0]) & (hz <= band_hz[1])
+        # Scaled so that a full-band signal reads about the same as its broadband power.
+        power = spec[:, keep].sum(axis=1) * 2 / (size * np.sum(np.hanning(size) ** 2))
+    return 10 * np.log10(power + 1e-18)
+
+
 class Energy:
-    def __init__(self, samples: np.ndarray):
-        n = len(samples) // int(SAMPLE_RATE * FRAME_S)
-        frames = samples[: n * int(SAMPLE_RATE * FRAME_S)].reshape(n, -1) if n else np.zeros((0, 1))
-        rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
-        self.db = 20 * np.log10(rms + 1e-9)
+    high_db: np.ndarray | None = None  # level above the speech band, when one is set
+    high_floor: np.ndarray | None = None
+
+    def __init__(self, samples: np.ndarray, band_hz: tuple[float, float] | None = None):
+        self._set(frame_db(samples, band_hz))
+
+    @classmethod
+    def from_session(cls, session, options: EnergyOptions) -> Energy:
+        """Frame levels read block by block from a session's streamed samples."""
+        parts, high = [], []
+        for _, x in session.blocks(options.block_s):
+            parts.append(frame_db(x, options.band_hz))
+            if options.band_hz is not None and options.band_hz[1] < SAMPLE_RATE / 2 - 100:
+                high.append(frame_db(x, (options.band_hz[1], SAMPLE_RATE / 2)))
+        self = cls.__new__(cls)
+        self._set(np.concatenate(parts) if parts else np.zeros(0))
+        if high:  # above the speech band: fricatives (س, ش) that end a line on clean audio
+            self.high_db = np.concatenate(high)
+            self.high_floor = _local_floors(self.high_db)
+        self.options = options
+        return self
+
+    def _set(self, db: np.ndarray) -> None:
+        self.db = db
         self.threshold = _local_thresholds(self.db)
+        self.floor = _local_floors(self.db)
         self.voiced = _drop_faint_runs(self.db, self.threshold)
 
     def _frame(self, t: float) -> int:
@@ -121,3 +190,21 @@ class Energy:
         a, b = self._frame(limit), self._frame(end + ahead)
         hits = np.flatnonzero(self.voiced[a : b + 1])
         return round((a + int(hits[-1]) + 1) * FRAME_S, 3) if len(hits) else end
+
+    def trail(self, end: float, reach: float, above_floor_db: float) -> float:
+        """Where a fading end (a weak last consonant, sunk in hiss below the speech threshold)
+        meets the background: ``end`` moved on while the level stays ``above_floor_db`` over
+        the local floor (smoothed over 30 ms), at most ``reach`` seconds."""
+        if not len(self.db):
+            return end
+        i, stop = self._frame(end), self._frame(end + reach)
+        a = max(0, i - 2)
+        box = np.ones(3) / 3
+        level = np.convolve(self.db[a : stop + 2], box, mode="same") - self.floor[a : stop + 2]
+        high = self.high_db
+        if high is not None:  # a fricative above the band also keeps the end going
+            up = np.convolve(high[a : stop + 2], box, mode="same") - self.high_floor[a : stop + 2]
+            level = np.maximum(level, up)
+        while i < stop and level[i - a] > above_floor_db:
+            i += 1
+        return round(max(end, i * FRAME_S), 3)

@@ -7,35 +7,92 @@ pieces that plausibly fit are forced onto the 30 s window at the cursor with Whi
 end of the last one. So the work is linear in the length of the recording and the result is
 monotonic.
 
-A piece that does not score above the null (its tokens on time-reversed audio) is looked for a
-few windows further on, since the audio may hold speech that the transcript leaves out; if it is
-not found there, its line is marked "unplaced" and left untimed rather than smeared over
+A piece is placed when its tokens score clearly better than a null. On clean audio the null
+is the same tokens on time-reversed audio (same voice and room, no words). Hiss lowers both and
+the gap between them shrinks below any usable threshold (a worn tape placed 2 of 18 lines), so
+the default null is textual: other Persian text of the same length forced onto the same window
+in the same place. Noise then lowers the piece and its null alike, and what is left is the
+acoustic evidence for this text over another. A piece that does not beat the null is looked
+for a few windows further on, since the audio may hold speech that the transcript leaves out; if
+it is not found there, its line is marked "unplaced" and left untimed rather than smeared over
 whatever audio is nearby.
+
+``align(lines, session, scorer, options)`` is the algorithm: no archive, no model loading.
+``align_reference`` is the callers' helper that reads a transcript file, opens the session and
+loads the scorer.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import statistics
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from transcribe import __version__, audio, speech_model, subtitles
+from transcribe import __version__, subtitles
 from transcribe.archive import Archive
 from transcribe.transcript import Provenance, Segment, Track, Word
 
 from .energy import Energy
+from .scorer import Scorer, open_scorer
+from .session import AudioSession, default_cache_dir
 from .spotting import WINDOW_S, Spotter
 from .wordtiming import spoken_length, unsound_lead
 
 log = logging.getLogger(__name__)
 
-MAX_WORDS = 18  # per piece: a piece must fit well inside one 30 s window
-FILL_S = 22.0  # estimated seconds of speech to force onto one window
-KEEP_MARGIN_S = 2.0  # pieces ending this close to the window's end are redone in the next
-PLACED_GAP = 0.5  # mean log probability above the reversed-audio null (bench/align_forced.py)
-LOOKAHEAD_WINDOWS = 3  # how far (in 10 s steps) to look for a piece that did not fit here
-DEFAULT_CHARS_PER_S = 13.0  # Persian read speech, when the recording has no track to measure
+
+@dataclass(frozen=True)
+class ForcedOptions:
+    """Every tunable of forced alignment; the values used go into the track's provenance."""
+
+    language: str = "fa"
+    max_words: int = 18  # per piece: a piece must fit well inside one 30 s window
+    fill_s: float = 22.0  # estimated seconds of speech to force onto one window
+    keep_margin_s: float = 2.0  # pieces ending this close to the window's end are redone
+    # "text": other text in the same place on the same audio (holds up in hiss);
+    # "reversed": the same text on time-reversed audio (the clean-audio null before the
+    # cassette work; costs a second encoder pass per window).
+    null: str = "text"
+    # Mean log probability per token above the null for a piece to count as spoken here.
+    # reversed: 0.5 (bench/align_quotes.py on clean speech); text: see BENCHMARKS.md.
+    placed_gap: float = 0.5
+    # Between unsure_gap and placed_gap (hiss lowers a spoken piece's gap to 0.2, and an
+    # unspoken sentence over other speech can reach 0.4, bench/tape_align.py) the piece must
+    # also beat the next piece forced onto the same place (a skip), by skip_margin.
+    unsure_gap: float = 0.0
+    skip_margin: float = 0.0
+    lookahead_windows: int = 3  # how far (in lookahead_step_s steps) to look for a piece
+    lookahead_step_s: float = 10.0
+    lookahead_extra_gap: float = 0.3  # a piece found further on must beat the null by more
+    min_length_fraction: float = 0.3  # of its estimated spoken length, or it was squeezed in
+    hint_lead_s: float = 3.0  # a rough cue time moves the cursor to this much before it
+    default_chars_per_s: float = 13.0  # Persian read speech, with no track to measure the rate
+    cursor_step_s: float = 0.5  # the cursor always moves on at least this much
+    end_pause_s: float = 0.1  # a line running into the next ends at the first pause this long
+    lead_pause_s: float = 0.3  # stretched first words: the line starts after a pause this long
+    # A line's end follows its fading last sound down to this far over the local background
+    # (hiss hides weak final consonants under the speech threshold), at most end_trail_s.
+    end_trail_db: float = 6.0
+    end_trail_s: float = 0.3
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# Text for the textual null: plain Persian prose that no recording is expected to say, cut to
+# each piece's word count (several slices, so no one sentence's fluency decides).
+NULL_TEXT = {
+    "fa": "گزارش جلسه‌ی دیروز درباره‌ی بودجه‌ی مدرسه و تعمیر سقف کتابخانه بود و کسی با آن مخالفت "
+    "نکرد. قطار شب با تأخیر به ایستگاه رسید و مسافران خسته چمدان‌هایشان را به سوی خیابان "
+    "کشیدند. در باغ پدربزرگ درختان انار و انجیر کنار جوی آب ردیف شده بودند و بوی خاک نم خورده "
+    "همه‌جا پیچیده بود. دانشجویان برای امتحان فیزیک تا نیمه‌شب در سالن مطالعه ماندند و "
+    "درباره‌ی مسئله‌های دشوار بحث کردند. بازار ماهی‌فروشان صبح زود شلوغ می‌شود و فروشندگان با "
+    "صدای بلند قیمت‌ها را اعلام می‌کنند."
+}
+NULL_SLICES = 2
 
 
 @dataclass
@@ -45,6 +102,7 @@ class Piece:
     hint: float | None = None  # rough start from a VTT/SRT cue
     words: list[Word] = field(default_factory=list)
     placed: bool = False
+    gap: float | None = None  # score above the null where it was tried last
 
 
 @dataclass
@@ -52,6 +110,7 @@ class ForcedResult:
     track: Track
     unplaced: list[tuple[int, str]]  # (line number from 1, text)
     seconds: float = 0.0
+    gaps: list[float | None] = field(default_factory=list)  # per piece, for benchmarks
 
 
 def align_reference(
@@ -61,21 +120,49 @@ def align_reference(
     language: str = "fa",
     model: str | None = None,
     progress: Callable[[float], None] | None = None,
+    options: ForcedOptions | None = None,
+    session: AudioSession | None = None,
+    scorer: Scorer | None = None,
 ) -> ForcedResult:
-    """Align a transcript file (or an untimed/rough track) to the recording's audio."""
+    """The callers' helper: align a transcript file (or an untimed/rough track) to a recording
+    of the archive, opening its audio session and loading the scorer unless given."""
     rec = archive.recording(recording_id)
     if isinstance(source, Track):
         ref = source
     else:
         ref = subtitles.read_track(Path(source), rec.id, language, "reference")
-    samples = audio.decode(archive.media_path(rec.id))
-    whisper = speech_model.load(model)
-    spotter = Spotter(whisper, samples, language=language)
-    energy = Energy(samples)
-    rate = _chars_per_second(archive, rec.id, language)
+    options = options or ForcedOptions(
+        language=language, default_chars_per_s=_chars_per_second(archive, rec.id, language)
+    )
+    own = session is None
+    session = session or AudioSession(
+        archive.media_path(rec.id), rec.sha256, cache_dir=default_cache_dir()
+    )
+    try:
+        scorer = scorer or open_scorer(model, language)
+        result = align(ref, session, scorer, options, progress)
+    finally:
+        if own:
+            session.close()
+    result.track.recording_id = rec.id
+    if not isinstance(source, Track):
+        result.track.provenance.source = Path(source).name
+    return result
 
-    pieces = _pieces(ref.segments)
-    _walk(spotter, energy, pieces, rate, progress)
+
+def align(
+    ref: Track,
+    session: AudioSession,
+    scorer: Scorer,
+    options: ForcedOptions,
+    progress: Callable[[float], None] | None = None,
+) -> ForcedResult:
+    """Put ``ref``'s lines (timed roughly or not at all) in time against the session's audio."""
+    scorer = scorer.for_task(options.language, "transcribe")
+    spotter = Spotter(scorer, session)
+    energy = session.energy
+    pieces = _pieces(ref.segments, options.max_words)
+    _walk(spotter, energy, pieces, options, progress)
 
     segments, unplaced = [], []
     for i, seg in enumerate(ref.segments):
@@ -86,30 +173,31 @@ def align_reference(
             unplaced.append((i + 1, seg.text))
             continue
         segments.append(Segment(seg.id, words[0].start, words[-1].end, seg.text, words=words))
-    _end_before_next(segments, energy)
-    source_name = ref.provenance.source if isinstance(source, Track) else Path(source).name
+    _end_before_next(segments, energy, options)
+    language = options.language
     track = Track(
         id=f"{language}.reference",
-        recording_id=rec.id,
+        recording_id=ref.recording_id,
         language=language,
         kind="reference",
         provenance=Provenance(
             software=f"navar {__version__}",
-            model=speech_model.resolve(model).description,
+            model=scorer.name,
             settings={
                 "method": "whisper teacher-forced alignment over 30 s windows",
-                "max_words": MAX_WORDS,
-                "placed_gap": PLACED_GAP,
+                **options.to_dict(),
+                "energy": getattr(energy, "options", None) and energy.options.to_dict(),
+                **session.provenance(),
             },
-            source=source_name,
+            source=ref.provenance.source,
             notes=[f"line {n} could not be placed in the audio: {t}" for n, t in unplaced],
         ),
         segments=segments,
     )
-    return ForcedResult(track, unplaced)
+    return ForcedResult(track, unplaced, gaps=[p.gap for p in pieces])
 
 
-def _end_before_next(segments: list[Segment], energy: Energy) -> None:
+def _end_before_next(segments: list[Segment], energy: Energy, options: ForcedOptions) -> None:
     """A line whose last word runs into the next line (no pause between them, so the end was
     taken from the next line's voice) ends where the speech first stops before the next line,
     or just before it."""
@@ -118,35 +206,39 @@ def _end_before_next(segments: list[Segment], energy: Energy) -> None:
         if seg.end <= nxt.start - 0.05:
             continue
         last = seg.words[-1]
-        stop = energy.first_offset(last.start + 0.05, nxt.start, pause=0.1)
+        stop = energy.first_offset(last.start + 0.05, nxt.start, pause=options.end_pause_s)
         end = stop if stop is not None else nxt.start - 0.05
         last.end = seg.end = round(max(last.start, end), 3)
 
 
-def _pieces(segments: list[Segment]) -> list[Piece]:
+def _pieces(segments: list[Segment], max_words: int) -> list[Piece]:
+    """Lines cut into pieces of at most ``max_words``, of equal size: a tail of two or three
+    words scores too noisily to be told from a line that is not spoken."""
     out = []
     for i, seg in enumerate(segments):
         words = seg.text.split()
-        for k in range(0, len(words), MAX_WORDS):
+        size = math.ceil(len(words) / max(1, math.ceil(len(words) / max_words))) if words else 1
+        for k in range(0, len(words), size):
             hint = seg.start if k == 0 else None
-            out.append(Piece(i, " ".join(words[k : k + MAX_WORDS]), hint))
+            out.append(Piece(i, " ".join(words[k : k + size]), hint))
     return out
 
 
-def _walk(spotter, energy, pieces, rate, progress) -> None:
+def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOptions, progress):
+    rate = o.default_chars_per_s
     cursor, k = 0.0, 0
     while k < len(pieces):
         if progress:
             progress(min(1.0, cursor / max(spotter.duration, 1e-6)))
-        if pieces[k].hint is not None and pieces[k].hint - 3.0 > cursor:
-            cursor = pieces[k].hint - 3.0  # a rough cue time says the text starts later
+        if pieces[k].hint is not None and pieces[k].hint - o.hint_lead_s > cursor:
+            cursor = pieces[k].hint - o.hint_lead_s  # a rough cue time says the text starts later
         if cursor >= spotter.duration - 0.3:
             break  # out of audio: the rest stays unplaced
         batch, need = [], 0.0
-        while k + len(batch) < len(pieces) and (not batch or need < FILL_S):
+        while k + len(batch) < len(pieces) and (not batch or need < o.fill_s):
             p = pieces[k + len(batch)]
             need += len(p.text) / rate
-            if batch and need > FILL_S:
+            if batch and need > o.fill_s:
                 break
             batch.append(p)
         win = spotter.clamp(cursor)
@@ -155,58 +247,100 @@ def _walk(spotter, energy, pieces, rate, progress) -> None:
             w.text for p in pieces[:k] if p.placed for w in p.words if w.start >= win - 0.05
         )
         texts = [p.text for p in batch]
-        texts = [before, *texts] if before else texts
-        aligned = spotter.align_pieces(texts, win)
-        nulls = spotter.align_pieces(texts, win, reverse=True)
-        if before:
-            aligned, nulls = aligned[1:], nulls[1:]
+        aligned = _force(spotter, before, texts, win)
+        nulls = _null(spotter, before, texts, win, o)
         kept = 0
         window_end = win + WINDOW_S
         for p, a, n in zip(batch, aligned, nulls, strict=True):
             last = k + kept == len(pieces) - 1 or a is aligned[-1]
-            if kept and a.words and a.words[-1].end > window_end - KEEP_MARGIN_S and not last:
+            if kept and a.words and a.words[-1].end > window_end - o.keep_margin_s and not last:
                 break
-            if not _plausible(a, n, p, rate):
+            p.gap = round(a.logprob - n, 3)
+            log.debug("line %d at %.1f: gap %.2f", p.line, win, p.gap)
+            if not _plausible(a, n, p, rate, o, unsure=True):
                 break  # try it afresh as the first piece of the next window
-            p.words = _words(a, energy)
+            nxt = pieces[k + kept + 1] if k + kept + 1 < len(pieces) else None
+            # A line is spoken or not as a whole: the rest of a line whose start was placed
+            # just before needs no skip test.
+            prev = pieces[k + kept - 1] if k + kept > 0 else None
+            continues = prev is not None and prev.line == p.line and prev.placed
+            if p.gap < o.placed_gap and nxt is not None and not continues:
+                prior = " ".join([before, *texts[:kept]]).strip()
+                skip = _force(spotter, prior, [nxt.text], win)[0]
+                skip_gap = skip.logprob - _null(spotter, prior, [nxt.text], win, o)[0]
+                log.debug("line %d at %.1f: gap %.2f, skip %.2f", p.line, win, p.gap, skip_gap)
+                if p.gap < skip_gap + o.skip_margin:
+                    break  # the next piece fits here better: this one is not spoken here
+            p.words = _words(a, energy, o)
             p.placed = True
             kept += 1
         if kept == 0:
-            found = _look_ahead(spotter, batch[0], win, rate)
+            found = _look_ahead(spotter, batch[0], win, rate, o)
+            log.debug("line %d not at %.1f; further on: %s", batch[0].line, win, found)
             if found is None:
                 k += 1  # unplaced; the cursor stays, the next piece tries here
             else:
                 cursor = found
             continue
         k += kept
-        cursor = max(cursor + 0.5, batch[kept - 1].words[-1].end + 0.05)
+        cursor = max(cursor + o.cursor_step_s, batch[kept - 1].words[-1].end + 0.05)
 
 
-def _plausible(a, null, piece: Piece, rate: float) -> bool:
-    """Is the piece really spoken where the path put it?"""
-    if not a.words or a.logprob - null.logprob < PLACED_GAP:
+def _force(spotter: Spotter, before: str, texts: list[str], win: float):
+    texts = [before, *texts] if before else texts
+    aligned = spotter.align_pieces(texts, win)
+    return aligned[1:] if before else aligned
+
+
+def _null(spotter: Spotter, before: str, texts: list[str], win: float, o: ForcedOptions):
+    """Each piece's null score in this window (see the module's docstring)."""
+    pool = NULL_TEXT.get(o.language, "").split()
+    if o.null == "reversed" or not pool:
+        return [a.logprob for a in _force_reversed(spotter, before, texts, win)]
+    scores = []
+    for s in range(NULL_SLICES):
+        others = [_null_slice(pool, len(t.split()), s * 17 + 11 * i) for i, t in enumerate(texts)]
+        scores.append([a.logprob for a in _force(spotter, before, others, win)])
+    return [statistics.fmean(x) for x in zip(*scores, strict=True)]
+
+
+def _force_reversed(spotter: Spotter, before: str, texts: list[str], win: float):
+    texts = [before, *texts] if before else texts
+    aligned = spotter.align_pieces(texts, win, reverse=True)
+    return aligned[1:] if before else aligned
+
+
+def _null_slice(pool: list[str], n: int, at: int) -> str:
+    return " ".join(pool[(at + i) % len(pool)] for i in range(n))
+
+
+def _plausible(
+    a, null: float, piece: Piece, rate: float, o: ForcedOptions, extra=0.0, unsure=False
+) -> bool:
+    """Could the piece be spoken where the path put it? (``unsure``: down to unsure_gap.)"""
+    if not a.words or a.logprob - null < (o.unsure_gap if unsure else o.placed_gap) + extra:
         return False
     # Text that is not in the audio gets squeezed into a sliver between its neighbours.
-    return a.words[-1].end - a.words[0].start >= 0.3 * len(piece.text) / rate
+    return a.words[-1].end - a.words[0].start >= o.min_length_fraction * len(piece.text) / rate
 
 
-def _look_ahead(spotter, piece: Piece, win: float, rate: float) -> float | None:
+def _look_ahead(spotter: Spotter, piece: Piece, win: float, rate: float, o: ForcedOptions):
     """Where the piece starts if it is spoken in the next few windows (untranscribed audio)."""
     best = None
-    for step in range(1, LOOKAHEAD_WINDOWS + 1):
-        w = spotter.clamp(win + 10.0 * step)
+    for step in range(1, o.lookahead_windows + 1):
+        w = spotter.clamp(win + o.lookahead_step_s * step)
         if w <= win:
             break
-        a = spotter.align(piece.text, w)
-        n = spotter.align(piece.text, w, reverse=True)
-        if _plausible(a, n, piece, rate) and a.logprob - n.logprob >= PLACED_GAP + 0.3:
-            gap = a.logprob - n.logprob
+        a = _force(spotter, "", [piece.text], w)[0]
+        n = _null(spotter, "", [piece.text], w, o)[0]
+        if _plausible(a, n, piece, rate, o, extra=o.lookahead_extra_gap):
+            gap = a.logprob - n
             if best is None or gap > best[0]:
                 best = (gap, a.words[0].end - 1.0)
-    return None if best is None else max(win + 0.5, best[1])
+    return None if best is None else max(win + o.cursor_step_s, best[1])
 
 
-def _words(a, energy: Energy) -> list[Word]:
+def _words(a, energy: Energy, o: ForcedOptions) -> list[Word]:
     words = [Word(w.start, w.end, w.text, w.probability) for w in a.words]
     lead = unsound_lead(words)
     if lead:
@@ -215,7 +349,7 @@ def _words(a, energy: Energy) -> list[Word]:
         # first well-timed word, and the words before that word share the time up to it.
         i, est = lead
         anchor = words[i].start
-        start = energy.last_onset(anchor - 1.5 * est - 0.5, anchor - 0.1, pause=0.3)
+        start = energy.last_onset(anchor - 1.5 * est - 0.5, anchor - 0.1, pause=o.lead_pause_s)
         start = start if start is not None else max(words[0].start, anchor - est)
         total = sum(spoken_length(w.text) for w in words[:i])
         t = start
@@ -234,6 +368,7 @@ def _words(a, energy: Energy) -> list[Word]:
     # with its last voiced frame.
     wn = words[-1]
     wn.end = energy.offset(wn.end, limit=wn.start)
+    wn.end = energy.trail(wn.end, o.end_trail_s, o.end_trail_db)
     for w in words:
         w.end = max(w.end, w.start)
     return words
@@ -247,4 +382,4 @@ def _chars_per_second(archive: Archive, rec_id: str, language: str) -> float:
             chars = sum(len(s.text) for s in segs)
             if speech > 5 and chars:
                 return max(6.0, min(25.0, chars / speech))
-    return DEFAULT_CHARS_PER_S
+    return ForcedOptions.default_chars_per_s

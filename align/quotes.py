@@ -16,21 +16,19 @@ their span is mapped back to the Persian words it covers.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import statistics
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass, field
 
-from transcribe import audio, speech_model
 from transcribe.archive import Archive
 from transcribe.errors import NavarError
 from transcribe.transcript import Track
 
 from . import paraphrase, textmatch
-from .energy import Energy
 from .normalize import normalize
+from .scorer import Scorer, open_scorer
+from .session import AudioSession
 from .spotting import WINDOW_S, Spotter
 from .wordtiming import spoken_length, unsound_lead, unsound_tail
 
@@ -41,7 +39,6 @@ PRESENT_GAP = 0.8
 # queries match something by chance more easily, so they need 0.1 more. English quotes use
 # paraphrase.EN_PARAPHRASE_THRESHOLD.
 MIN_TEXT_SIMILARITY = {"fa": 0.75}
-SCAN_LIMIT_S = 20 * 60  # longer recordings: the audio scan samples 40 windows
 SWEEP_STEP_S = 1.5
 SWEEP_GAP = 0.3  # below this a window is not worth a closer look (absent quotes: about 0)
 TEXT_GUESSES = 3
@@ -92,6 +89,41 @@ def guess_language(text: str) -> str:
     return "fa" if _PERSIAN.search(text) else "en"
 
 
+@dataclass(frozen=True)
+class QuoteOptions:
+    """How a Persian quote is searched in the audio. The thresholds are still the module's
+    constants above (PRESENT_GAP, SWEEP_GAP, ...); they move here as the search is reworked."""
+
+    limit: int = 5  # at most this many matches
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def find(
+    query: str, tracks: list[Track], session: AudioSession, scorer: Scorer, options: QuoteOptions
+) -> list[QuoteMatch]:
+    """Where a Persian ``query`` is spoken in the session's audio, checked by teacher forcing;
+    ``tracks`` are the recording's timed Persian tracks (text candidates and context). Pure:
+    no archive, no model loading."""
+    in_reference = _find_in_reference(query, tracks, options.limit)
+    if in_reference:
+        return in_reference
+    spotter = Spotter(scorer.for_task("fa", "transcribe"), session)
+    pieces = _pieces(query)
+    if len(pieces) > 1:
+        return _find_long(spotter, pieces, tracks, options.limit)
+    return _find_in_audio(spotter, query, tracks, options.limit)
+
+
+def open_session(archive: Archive, recording_id: str) -> AudioSession:
+    """The caller's audio session for a recording (cache outside the archive)."""
+    from .session import default_cache_dir
+
+    rec = archive.recording(recording_id)
+    return AudioSession(archive.media_path(rec.id), rec.sha256, cache_dir=default_cache_dir())
+
+
 def find_quotes(
     archive: Archive,
     recording_id: str,
@@ -100,8 +132,13 @@ def find_quotes(
     limit: int = 5,
     model: str | None = None,
     verify: bool = True,
+    session: AudioSession | None = None,
+    scorer: Scorer | None = None,
 ) -> list[QuoteMatch]:
-    """Ranked places where ``query`` is spoken; an empty list when it is not in the recording."""
+    """Ranked places where ``query`` is spoken; an empty list when it is not in the recording.
+
+    The caller's entry point: it reads the tracks from the archive and, unless given, opens the
+    audio session and loads the scorer, then calls ``find``."""
     rec = archive.recording(recording_id)
     if not normalize(query):
         raise QuoteError("the quote is empty (no letters or digits to search for)")
@@ -119,11 +156,21 @@ def find_quotes(
     in_reference = _find_in_reference(query, tracks, limit)
     if in_reference:
         return in_reference
-    spotter = _spotter(str(archive.media_path(rec.id)), model, "fa", "transcribe")
-    pieces = _pieces(query)
-    if len(pieces) > 1:
-        return _find_long(spotter, pieces, tracks, limit)
-    return _find_in_audio(spotter, query, tracks, limit)
+    session = session or _recent_session(archive, rec.id, rec.sha256)
+    return find(query, tracks, session, scorer or open_scorer(model), QuoteOptions(limit))
+
+
+_RECENT: dict = {}  # the caller side's last session, so repeated finds reuse its encodings
+
+
+def _recent_session(archive: Archive, rec_id: str, sha256: str) -> AudioSession:
+    key = (str(archive.media_path(rec_id)), sha256)
+    if key not in _RECENT:
+        for old in _RECENT.values():
+            old.close()
+        _RECENT.clear()
+        _RECENT[key] = open_session(archive, rec_id)
+    return _RECENT[key]
 
 
 # --- Persian: text candidates verified against the audio ---------------------------------------
@@ -152,9 +199,7 @@ def _find_in_audio(spotter: Spotter, query: str, tracks: list[Track], limit: int
     if not any(c and c[0] >= PRESENT_GAP for c in found):
         # The recogniser may have mangled the quote beyond recognition: ask the audio where
         # the quote's tokens fit best and, if that window is promising, try starts every
-        # second and a half inside it.
-        if spotter.duration > SCAN_LIMIT_S:
-            windows = windows[:: max(1, len(windows) // 40)]
+        # second and a half inside it. Every window is scored: no place is skipped.
         win, best = max(spotter.scan(query, windows), key=lambda x: x[1])
         if best - null >= SWEEP_GAP:
             stop = min(win + WINDOW_S - 4, spotter.duration - 1)
@@ -521,14 +566,6 @@ def _timed_tracks(archive: Archive, rec_id: str, language: str) -> list[Track]:
         if t.language == language and any(s.timed for s in t.segments)
     ]
     return sorted(tracks, key=lambda t: TRACK_PREFERENCE.index(t.kind))
-
-
-@functools.lru_cache(maxsize=2)
-def _spotter(media: str, model: str | None, language: str, task: str) -> Spotter:
-    samples = audio.decode(Path(media))
-    spotter = Spotter(speech_model.load(model), samples, language=language, task=task)
-    spotter.energy = Energy(samples)
-    return spotter
 
 
 def _overlap(a: QuoteMatch, b: QuoteMatch) -> bool:

@@ -41,17 +41,14 @@ class Alignment:
 
 
 class Spotter:
-    """Teacher-forcing scorer over one recording's samples (mono float32, 16 kHz)."""
+    """Teacher-forcing scores of texts on one recording's windows: a scorer (the model) and an
+    audio session (the samples and their encoder-output cache), both given by the caller."""
 
-    def __init__(self, model, samples: np.ndarray, language: str = "fa", task: str = "transcribe"):
-        from faster_whisper.tokenizer import Tokenizer
-
-        self.model = model
-        self.samples = samples
-        self.duration = len(samples) / SAMPLE_RATE
-        self.tokenizer = Tokenizer(model.hf_tokenizer, True, task=task, language=language)
-        self._encoded: dict[tuple, tuple] = {}  # (start ms, reversed) -> (encoder output, frames)
-        self.energy = None  # set by callers that sharpen boundaries
+    def __init__(self, scorer, session):
+        self.scorer = scorer
+        self.session = session
+        self.duration = session.duration
+        self.energy = session.energy
 
     # --- windows ------------------------------------------------------------------------------
 
@@ -72,23 +69,22 @@ class Spotter:
 
     def encode(self, start: float, reverse: bool = False):
         stopping.check()  # each window is a model step: the caller may have given up
-        key = (int(round(start * 1000)), reverse)
-        if key not in self._encoded:
-            from faster_whisper.audio import pad_or_trim
+        key = (self.scorer.name, int(round(start * 1000)), reverse)
 
-            a = int(start * SAMPLE_RATE)
-            chunk = self.samples[a : a + int(WINDOW_S * SAMPLE_RATE)]
+        def compute():
+            chunk = self.session.samples(start, start + WINDOW_S)
             if reverse:  # same voice, room and loudness, but no words: a null for scoring
                 chunk = np.ascontiguousarray(chunk[::-1])
-            frames = max(1, min(3000, len(chunk) * FRAMES_PER_S // SAMPLE_RATE))
-            features = pad_or_trim(self.model.feature_extractor(chunk))
-            self._encoded[key] = (self.model.encode(features), frames)
-        return self._encoded[key]
+            return self.scorer.encode(chunk)
+
+        store = getattr(self.scorer, "to_array", None)
+        load = getattr(self.scorer, "from_array", None)
+        return self.session.encoded(key, compute, store, load)
 
     # --- scoring ------------------------------------------------------------------------------
 
     def tokens(self, text: str) -> list[int]:
-        return self.tokenizer.encode(" " + text.strip())
+        return self.scorer.tokens(text)
 
     def align(self, text: str, start: float, prefix: str = "", reverse: bool = False) -> Alignment:
         """Force ``prefix + text`` onto the window at ``start``; score and time ``text`` only.
@@ -97,15 +93,13 @@ class Spotter:
         the text in the window is best given as ``prefix`` (it soaks up that audio).
         """
         start = self.clamp(start)
-        encoded, frames = self.encode(start, reverse)
+        encoded, frames = self.encode(start, reverse)[:2]
         pre = self.tokens(prefix) if prefix.strip() else []
-        body = self.tokenizer.encode(" " + text.strip())
+        body = self.tokens(text)
         if not body:
             return Alignment(start, -math.inf, [], [])
-        result = self.model.model.align(encoded, self.tokenizer.sot_sequence, [pre + body], frames)[
-            0
-        ]
-        probs = np.asarray(result.text_token_probs, dtype=np.float64)
+        result = self.scorer.force(encoded, frames, pre + body)
+        probs = result.token_probs
         logp = np.log(np.clip(probs, 1e-9, 1.0))
         body_logp = logp[len(pre) : len(pre) + len(body)]
         words = self._word_times(pre + body, len(pre), result, probs, start)
@@ -116,7 +110,7 @@ class Spotter:
     ) -> list[Alignment]:
         """Force several consecutive texts onto one window; one Alignment per piece."""
         start = self.clamp(start)
-        encoded, frames = self.encode(start, reverse)
+        encoded, frames = self.encode(start, reverse)[:2]
         toks, bounds = [], []
         for piece in pieces:
             t = self.tokens(piece)
@@ -124,8 +118,8 @@ class Spotter:
             toks += t
         if not toks:
             return [Alignment(start, -math.inf, [], []) for _ in pieces]
-        result = self.model.model.align(encoded, self.tokenizer.sot_sequence, [toks], frames)[0]
-        probs = np.asarray(result.text_token_probs, dtype=np.float64)
+        result = self.scorer.force(encoded, frames, toks)
+        probs = result.token_probs
         logp = np.log(np.clip(probs, 1e-9, 1.0))
         out = []
         for a, b in bounds:
@@ -139,18 +133,17 @@ class Spotter:
         return [(s, self.align(text, s).logprob) for s in (starts or self.windows())]
 
     def _word_times(self, toks, first, result, probs, offset) -> list[AlignedWord]:
-        tok = self.tokenizer
-        path = result.alignments
+        path = result.path
         text_idx = np.array([p[0] for p in path])
         time_idx = np.array([p[1] for p in path])
         jumps = np.pad(np.diff(text_idx), (1, 0), constant_values=1).astype(bool)
         jump_times = time_idx[jumps] / TOKENS_PER_S
-        words, word_tokens = tok.split_to_word_tokens(list(toks) + [tok.eot])
+        words, word_tokens = self.scorer.split_words(toks)
         out, pos = [], 0
         for word, wt in zip(words, word_tokens, strict=False):
             a, b = pos, pos + len(wt)
             pos = b
-            if a < first or wt == [tok.eot] or not word.strip():
+            if a < first or wt == [self.scorer.eot] or not word.strip():
                 continue
             if b >= len(jump_times):
                 b = len(jump_times) - 1

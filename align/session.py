@@ -1,0 +1,170 @@
+"""One recording's audio as the align algorithms see it: samples, energy, encoder outputs.
+
+The caller opens one ``AudioSession`` per recording and passes it to forced alignment, quote
+search and citation. The audio is decoded once by ffmpeg, streamed to a raw 16 kHz PCM file in
+the cache folder (never in the archive) and read through a memory map, so memory does not grow
+with the recording's length. The cache is keyed by the file's SHA-256, computed here while
+reading (so a changed file never meets a stale cache), and by the front end applied (a denoiser
+changes the samples, so it is part of the key and of the provenance).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from transcribe.audio import SAMPLE_RATE
+from transcribe.errors import AudioError
+
+from .energy import Energy, EnergyOptions
+
+DECODE_TIMEOUT_S = 3600  # ffmpeg decoding a whole recording; a hung ffmpeg must not hang us
+
+# Front ends that may be applied before alignment (ffmpeg filters). The original file is never
+# changed; the filtered samples live in the cache under their own key.
+FRONT_ENDS = {
+    "none": None,
+    "afftdn": "afftdn=nr=12:nf=-40:tn=1",  # ffmpeg's FFT denoiser, tracking the noise floor
+}
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "navar" / "audio"
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class AudioSession:
+    """Streamed samples, one energy model and an encoder-output cache for one recording."""
+
+    def __init__(
+        self,
+        path: Path,
+        sha256: str | None = None,
+        cache_dir: Path | None = None,
+        front_end: str = "none",
+        energy_options: EnergyOptions | None = None,
+        encoder_cache_windows: int = 24,
+    ):
+        if front_end not in FRONT_ENDS:
+            raise ValueError(f"unknown front end {front_end!r} (one of {', '.join(FRONT_ENDS)})")
+        self.path = Path(path)
+        actual = file_sha256(self.path)
+        if sha256 is not None and sha256 != actual:
+            raise AudioError(f"{self.path}: its SHA-256 is not the one recorded in the archive")
+        self.sha256 = actual
+        self.front_end = front_end
+        self._tmp = None
+        if cache_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="navar-audio-")
+            cache_dir = Path(self._tmp.name)
+        self.cache_dir = Path(cache_dir) / self.sha256
+        self._pcm = self.cache_dir / f"16k-{front_end}.s16"
+        if not self._pcm.is_file():
+            self._decode()
+        self._samples = np.memmap(self._pcm, dtype=np.int16, mode="r")
+        self.duration = len(self._samples) / SAMPLE_RATE
+        self.energy = Energy.from_session(self, energy_options or EnergyOptions())
+        self._encoded: OrderedDict = OrderedDict()
+        self._encoder_cache_windows = encoder_cache_windows
+
+    def _decode(self) -> None:
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        cmd = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(self.path), "-map", "0:a:0"]
+        if FRONT_ENDS[self.front_end]:
+            cmd += ["-af", FRONT_ENDS[self.front_end]]
+        cmd += ["-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le"]
+        fd, part = tempfile.mkstemp(dir=self.cache_dir, suffix=".part")
+        os.close(fd)
+        try:
+            proc = subprocess.run(
+                [*cmd, "-y", part],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                timeout=DECODE_TIMEOUT_S,
+                check=False,
+            )
+            # Like transcribe.audio.decode: a damaged tail still gives the audio before it.
+            if os.path.getsize(part) == 0:
+                last = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
+                raise AudioError(f"{self.path}: ffmpeg could not decode it: {last[0]}")
+            os.replace(part, self._pcm)  # atomic: a half-written cache is never used
+        finally:
+            if os.path.exists(part):
+                os.unlink(part)
+
+    def samples(self, start: float, end: float) -> np.ndarray:
+        """Mono float32 samples of [start, end) seconds (shorter at the end of the audio)."""
+        a = max(0, int(round(start * SAMPLE_RATE)))
+        b = max(a, int(round(end * SAMPLE_RATE)))
+        return np.asarray(self._samples[a:b], dtype=np.float32) / 32768.0
+
+    def blocks(self, seconds: float):
+        """(offset, samples) blocks covering the recording, one in memory at a time."""
+        step = int(seconds * SAMPLE_RATE)
+        for a in range(0, len(self._samples), step):
+            block = np.asarray(self._samples[a : a + step], dtype=np.float32) / 32768.0
+            yield a / SAMPLE_RATE, block
+
+    # --- encoder outputs -------------------------------------------------------------------
+
+    def encoded(self, key: tuple, compute, store=None, load=None):
+        """The encoder output for ``key`` ((scorer name, window start ms, reversed)), kept in
+        memory for the last few windows (a cursor walk and a quote's sweep revisit them) and,
+        when ``store``/``load`` convert it to and from an array, on disk in the cache folder
+        (float16: half the size, scores unchanged to the third decimal), so that the next
+        find, align or cite on the recording does not encode it again."""
+        if key in self._encoded:
+            self._encoded.move_to_end(key)
+            return self._encoded[key]
+        name, start_ms, rev = key
+        tag = hashlib.sha256(str(name).encode()).hexdigest()[:12]
+        path = self.cache_dir / "encoder" / tag / f"{start_ms}{'r' if rev else ''}.npy"
+        value = None
+        if load is not None and path.is_file():
+            try:
+                value = load(np.load(path))
+            except (OSError, ValueError):
+                value = None  # a damaged cache file is recomputed
+        if value is None:
+            value = compute()
+            if store is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                part = path.with_suffix(".part.npy")
+                np.save(part, store(value))
+                os.replace(part, path)
+        self._encoded[key] = value
+        while len(self._encoded) > self._encoder_cache_windows:
+            self._encoded.popitem(last=False)
+        return value
+
+    def provenance(self) -> dict:
+        return {"front_end": self.front_end, "front_end_filter": FRONT_ENDS[self.front_end]}
+
+    def close(self) -> None:
+        self._encoded.clear()
+        self._samples = None
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp.name, ignore_errors=True)
+            self._tmp = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
