@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import subprocess
 
 import pytest
 from click.testing import CliRunner
@@ -18,11 +17,6 @@ from transcribe.archive import Archive
 pytestmark = pytest.mark.model
 
 
-def _sox(path, *effect):
-    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", str(path), *effect], check=True)
-    return path
-
-
 def _transcribe(archive, path, **kw):
     rec = archive.add(path).recording
     said = []
@@ -31,7 +25,7 @@ def _transcribe(archive, path, **kw):
 
 
 def test_silence_only(archive, tmp_path, model):
-    rec, tracks, said = _transcribe(archive, _sox(tmp_path / "silence.wav", "trim", "0", "6"))
+    rec, tracks, said = _transcribe(archive, synthetic.silence(tmp_path / "silence.wav", 6))
     assert [t.id for t in tracks] == ["fa.asr"]  # kept, empty, and nothing to translate
     assert tracks[0].segments == []
     assert any("no speech was found" in n for n in tracks[0].provenance.notes)
@@ -40,15 +34,15 @@ def test_silence_only(archive, tmp_path, model):
 
 
 def test_music_only(archive, tmp_path, model):
-    chord = _sox(tmp_path / "chord.wav", "synth", "8", "sine", "261.6", "sine", "329.6",
-                 "sine", "392", "remix", "-", "tremolo", "3", "40", "gain", "-6")  # fmt: skip
+    # A C major chord, its loudness swinging three times a second.
+    chord = synthetic.tones(tmp_path / "chord.wav", [261.6, 329.6, 392.0], 8, tremolo=3)
     _rec, tracks, _said = _transcribe(archive, chord)
     assert tracks[0].segments == []
     assert any("no speech" in n for n in tracks[0].provenance.notes)
 
 
 def test_a_fifth_of_a_second(archive, tmp_path, model):
-    short = _sox(tmp_path / "short.wav", "synth", "0.2", "sine", "440")
+    short = synthetic.tones(tmp_path / "short.wav", [440], 0.2)
     _rec, tracks, said = _transcribe(archive, short)
     assert tracks[0].segments == []
     assert any("only 0.20 s long" in line for line in said)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from navar import synthetic
 from navar.cli import main
 from transcribe.archive import Archive
 
@@ -22,9 +23,7 @@ NAVAR = [str(Path(sys.executable).parent / "navar")]
 
 @pytest.fixture
 def silence(tmp_path) -> Path:
-    path = tmp_path / "silence.wav"
-    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", str(path), "trim", "0", "4"], check=True)
-    return path
+    return synthetic.silence(tmp_path / "silence.wav", 4)
 
 
 def _run(archive_dir, *args):
