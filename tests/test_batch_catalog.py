@@ -71,21 +71,27 @@ def _register(catalog, batch, n, first=0):
         catalog.register(batch, rec_id, f"/in/{i}.wav", None, 60.0, ["add", "transcribe"])
 
 
-def _claim_all(archive_root, batch, out):
+def _claim_all(archive_root, batch, out, done):
     from transcribe.archive import Archive
 
     catalog = Catalog(Archive(archive_root))
     while (claim := catalog.claim(batch)) is not None:
         out.put(claim.recording_id)
         catalog.stage_started(claim.recording_id, "add", batch)
+    # Hold the claims until every claimer is done: a claimer that exits holding claims is a dead
+    # worker, and its recordings rightly go back to pending for the others (a loaded machine
+    # made that happen, and the test counted them twice).
+    done.wait(60)
 
 
 def test_concurrent_claims_never_share_a_recording(archive):
     catalog = Catalog(archive)
     _register(catalog, "b1", 40)
     ctx = multiprocessing.get_context("spawn")
-    out = ctx.Queue()
-    procs = [ctx.Process(target=_claim_all, args=(str(archive.root), "b1", out)) for _ in range(4)]
+    out, done = ctx.Queue(), ctx.Barrier(4)
+    procs = [
+        ctx.Process(target=_claim_all, args=(str(archive.root), "b1", out, done)) for _ in range(4)
+    ]
     for p in procs:
         p.start()
     for p in procs:
