@@ -1,8 +1,10 @@
-"""Synthetic speech with exactly known boundaries, for the demo, tests and benchmarks.
+"""Synthetic speech with exactly known boundaries, and plain signals, for the demo, tests and
+benchmarks.
 
 espeak-ng speaks each line to its own WAV; the lines are joined with set silences, and the
 start and end of the speech inside each line (past espeak's own padding) are measured, so every
-line's true time span in the result is known to a few milliseconds.
+line's true time span in the result is known to a few milliseconds. Silence, tones and chords
+come from ffmpeg's lavfi sources (ffmpeg is installed anyway; sox is not).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from pydub import AudioSegment
 from pydub.silence import detect_leading_silence
 
+from transcribe.audio import require_ffmpeg
 from transcribe.errors import NavarError
 
 SAMPLE_RATE = 16000
@@ -157,3 +160,31 @@ def _ffmpeg_f32(inputs: list[str], filters: str):
     if proc.returncode != 0:
         raise NavarError(f"ffmpeg could not read {inputs[-1]}: {proc.stderr.decode()[-300:]}")
     return np.frombuffer(proc.stdout, dtype=np.float32).copy()
+
+
+def lavfi(path: Path, source: str, seconds: float, filters: str | None = None) -> Path:
+    """Write ``seconds`` of an ffmpeg lavfi ``source`` (through ``filters``) as mono 16 kHz."""
+    require_ffmpeg()
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", source,
+           "-t", f"{seconds:g}", *(["-af", filters] if filters else []),
+           "-ac", "1", "-ar", str(SAMPLE_RATE), str(path)]  # fmt: skip
+    subprocess.run(cmd, check=True, capture_output=True, timeout=60)
+    return Path(path)
+
+
+def silence(path: Path, seconds: float) -> Path:
+    """Digital silence."""
+    return lavfi(path, f"anullsrc=r={SAMPLE_RATE}:cl=mono", seconds)
+
+
+def tones(
+    path: Path, frequencies: list[float], seconds: float, tremolo: float | None = None
+) -> Path:
+    """Sine tones played together (one: a tone; several: a chord), at half of full scale.
+
+    ``tremolo`` (Hz) makes the loudness swing by 40 %, so the sound changes like music does.
+    """
+    waves = "+".join(f"sin(2*PI*{f:g}*t)" for f in frequencies)
+    source = f"aevalsrc=0.5*({waves})/{len(frequencies)}:s={SAMPLE_RATE}:d={seconds:g}"
+    filters = f"tremolo=f={tremolo:g}:d=0.4" if tremolo else None
+    return lavfi(path, source, seconds, filters)

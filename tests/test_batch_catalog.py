@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import multiprocessing
 import shutil
+import sqlite3
 import subprocess
 import sys
+import threading
 
 import pytest
 from pydub import AudioSegment
 
 from navar import synthetic
 from navar.batch import discovery
-from navar.batch.catalog import MAX_ATTEMPTS, Catalog, pid_alive
+from navar.batch.catalog import MAX_ATTEMPTS, Catalog, catalog_path, pid_alive
 from transcribe.errors import NavarError
 
 
@@ -69,21 +71,27 @@ def _register(catalog, batch, n, first=0):
         catalog.register(batch, rec_id, f"/in/{i}.wav", None, 60.0, ["add", "transcribe"])
 
 
-def _claim_all(archive_root, batch, out):
+def _claim_all(archive_root, batch, out, done):
     from transcribe.archive import Archive
 
     catalog = Catalog(Archive(archive_root))
     while (claim := catalog.claim(batch)) is not None:
         out.put(claim.recording_id)
         catalog.stage_started(claim.recording_id, "add", batch)
+    # Hold the claims until every claimer is done: a claimer that exits holding claims is a dead
+    # worker, and its recordings rightly go back to pending for the others (a loaded machine
+    # made that happen, and the test counted them twice).
+    done.wait(60)
 
 
 def test_concurrent_claims_never_share_a_recording(archive):
     catalog = Catalog(archive)
     _register(catalog, "b1", 40)
     ctx = multiprocessing.get_context("spawn")
-    out = ctx.Queue()
-    procs = [ctx.Process(target=_claim_all, args=(str(archive.root), "b1", out)) for _ in range(4)]
+    out, done = ctx.Queue(), ctx.Barrier(4)
+    procs = [
+        ctx.Process(target=_claim_all, args=(str(archive.root), "b1", out, done)) for _ in range(4)
+    ]
     for p in procs:
         p.start()
     for p in procs:
@@ -91,6 +99,24 @@ def test_concurrent_claims_never_share_a_recording(archive):
     got = [out.get(timeout=5) for _ in range(40)]
     assert sorted(got) == [f"{i:012x}" for i in range(40)]  # each once, none twice
     assert out.empty()
+
+
+def test_a_batch_waits_for_another_setting_up_a_new_catalog(archive):
+    # Two batches started together on a new archive: while one holds the new catalog's write
+    # lock (creating it, before WAL mode), the other switching to WAL got "database is locked"
+    # at once, with no busy wait, and died before printing anything. It must wait instead.
+    path = catalog_path(archive)
+    path.parent.mkdir(parents=True)
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE other_batch (x)")
+    other.execute("BEGIN IMMEDIATE")  # the other batch is writing: it holds the lock ...
+    threading.Timer(1.0, other.execute, ["COMMIT"]).start()  # ... for a second
+    catalog = Catalog(archive)
+    catalog.start_batch("b1", "test")
+    other.close()
+    assert [r["batch"] for r in catalog.batches()] == ["b1"]
+    mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
 
 
 def test_registering_the_same_bytes_twice_in_a_batch(archive):

@@ -100,3 +100,12 @@ def test_a_word_stranded_in_silence_goes_back_to_the_sound():
     boundaries.refine([seg], en)
     assert abs(seg.words[1].start - 1.6) <= 0.02 and seg.words[1].end == seg.words[1].start
     assert seg.end <= 1.62
+
+
+def test_a_word_astride_the_end_of_speech_ends_with_it():
+    # Seen on GENERIC: a word set 40 ms before the end of speech and 220 ms past it; no sound
+    # after its first moments, so it used to keep its end in the pause.
+    en = boundaries.energy(_signal([(1.0, 1.6)], 3.0, noise=0.005))
+    seg = _seg([(1.0, 1.5), (1.56, 1.82)])
+    boundaries.refine([seg], en)
+    assert seg.words[1].start == 1.56 and seg.words[1].end <= 1.62 and seg.end <= 1.62

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-import subprocess
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -12,15 +12,12 @@ from pydub import AudioSegment
 
 from navar import synthetic
 from navar.cli import main
+from transcribe import audio as media_audio
 from transcribe import engine, guards, pipeline
 from transcribe.archive import Archive
+from transcribe.transcript import Segment, Word
 
 pytestmark = pytest.mark.model
-
-
-def _sox(path, *effect):
-    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", str(path), *effect], check=True)
-    return path
 
 
 def _transcribe(archive, path, **kw):
@@ -31,7 +28,7 @@ def _transcribe(archive, path, **kw):
 
 
 def test_silence_only(archive, tmp_path, model):
-    rec, tracks, said = _transcribe(archive, _sox(tmp_path / "silence.wav", "trim", "0", "6"))
+    rec, tracks, said = _transcribe(archive, synthetic.silence(tmp_path / "silence.wav", 6))
     assert [t.id for t in tracks] == ["fa.asr"]  # kept, empty, and nothing to translate
     assert tracks[0].segments == []
     assert any("no speech was found" in n for n in tracks[0].provenance.notes)
@@ -40,33 +37,46 @@ def test_silence_only(archive, tmp_path, model):
 
 
 def test_music_only(archive, tmp_path, model):
-    chord = _sox(tmp_path / "chord.wav", "synth", "8", "sine", "261.6", "sine", "329.6",
-                 "sine", "392", "remix", "-", "tremolo", "3", "40", "gain", "-6")  # fmt: skip
+    # A C major chord, its loudness swinging three times a second.
+    chord = synthetic.tones(tmp_path / "chord.wav", [261.6, 329.6, 392.0], 8, tremolo=3)
     _rec, tracks, _said = _transcribe(archive, chord)
     assert tracks[0].segments == []
     assert any("no speech" in n for n in tracks[0].provenance.notes)
 
 
 def test_a_fifth_of_a_second(archive, tmp_path, model):
-    short = _sox(tmp_path / "short.wav", "synth", "0.2", "sine", "440")
+    short = synthetic.tones(tmp_path / "short.wav", [440], 0.2)
     _rec, tracks, said = _transcribe(archive, short)
     assert tracks[0].segments == []
     assert any("only 0.20 s long" in line for line in said)
 
 
-def test_speech_in_another_language_than_asked(archive, tmp_path, model):
-    audio, _spans = synthetic.synthesize(["He told us that we must write down the truth."], "en")
-    path = tmp_path / "english.wav"
-    audio.export(path, format="wav")
+def test_speech_in_another_language_than_asked(archive, en_speech, model):
+    # Language detection runs once per recording when a language is asked, so the warning
+    # comes whatever the decoder writes (English, English in Persian letters, or a loop).
     # Temperature 0 only: the default fallback to sampling takes a minute on this speech.
     opts = engine.TranscribeOptions(temperature=[0.0])
-    _rec, tracks, said = _transcribe(archive, path, language="fa", translate=False, options=opts)
+    _rec, tracks, said = _transcribe(
+        archive, en_speech[0], language="fa", translate=False, options=opts
+    )
     track = tracks[0]
     assert track.id == "fa.asr"
     warning = [line for line in said if "sounds like en" in line]
-    assert warning and "--language en" in warning[0]
-    # What was said is kept, flagged: it is real speech, in another language.
-    assert track.segments and all("wrong-language:en" in s.flags for s in track.segments)
+    assert len(warning) == 1 and "--language en" in warning[0]  # one detection, one warning
+    assert any("sounds like en" in n for n in track.provenance.notes)
+    # What was said is kept, flagged: it is real speech, in another language. (Only a segment
+    # that failed the loop guards may be missing, and then a note says so.)
+    assert all("wrong-language:en" in s.flags for s in track.segments)
+    notes = track.provenance.notes
+    assert track.segments or any(n.startswith(("dropped", "trimmed")) for n in notes)
+
+
+def test_persian_speech_in_persian_gets_no_language_warning(archive, fa_speech, model):
+    opts = engine.TranscribeOptions(temperature=[0.0], guards=False, refine_boundaries=False)
+    track, info = engine.run(None, fa_speech[0], "0" * 12, opts)
+    assert info.language_probability is not None  # detection ran, though the text looked fine
+    assert not any("sounds like" in n for n in track.provenance.notes)
+    assert not any(f.startswith("wrong-language") for s in track.segments for f in s.flags)
 
 
 def test_damaged_half_way(tmp_path, fa_speech, model):
@@ -95,26 +105,72 @@ def test_damaged_half_way(tmp_path, fa_speech, model):
     (rec,) = archive.recordings()
     track = archive.track(rec.id, "fa.asr")
     assert any("damaged" in n for n in track.provenance.notes)
-    spans = fa_speech[1][:2]
-    # Both lines, before and after the damage, were transcribed (Whisper may put them in one
-    # segment, and the decoder skips the damaged frames, so later times run a little early).
+    first, second = fa_speech[1][:2]
+    # Decoding went on past the damage (the decoder skips the damaged frames, so the audio is a
+    # little shorter than the clip) ...
+    assert rec.duration >= second.end - 0.5, rec.duration
+    # ... and what was said before and after it is in the track, or a note says why not.
+    # Which words come out differs by CPU (damaged frames decode to noise, and Whisper's
+    # fallback to sampling is random), so the test asks for words, not for particular ones.
     words = [w for s in track.segments for w in s.words]
-    for line in spans:
-        assert sum(line.start - 0.6 <= w.start <= line.end for w in words) >= 2, line
+    accounted = [tuple(map(float, m)) for n in track.provenance.notes
+                 for m in re.findall(r"(\d+\.\d+)-(\d+\.\d+) s", n)]  # fmt: skip
+    for line in (first, second):
+        heard = [w for w in words if line.start - 0.6 <= w.start <= line.end]
+        noted = [(a, b) for a, b in accounted if a < line.end and b > line.start]
+        assert heard or noted, (line, track.text, track.provenance.notes)
 
 
-def test_repetition_loop_is_caught_in_a_real_run(tmp_path, model):
-    # With plain temperature-0 decoding Whisper base turns this speech into "ما ما ما ..." or
-    # "که باید که باید ..." (checked when this test was written): a loop the guards must catch.
-    audio, _spans = synthetic.synthesize([FA_LINES[0], FA_LINES[2]])
-    path = tmp_path / "loop.wav"
+def _looping_segment(line, text):
+    """What the decoder writes when it loops, as a segment over ``line``'s true span."""
+    words, t = [], line.start
+    step = (line.end - line.start) / len(text.split())
+    for w in text.split():
+        words.append(Word(round(t, 3), round(t + step, 3), w, 0.5))
+        t += step
+    return Segment("", line.start, line.end, text, words)
+
+
+@pytest.fixture(scope="module")
+def loop_run(tmp_path_factory, model):
+    """(model, samples, speech spans, line spans) of two Persian lines, to feed loops through."""
+    audio, spans = synthetic.synthesize([FA_LINES[0], FA_LINES[2]], gap=2.0)
+    path = tmp_path_factory.mktemp("loop") / "loop.wav"
     audio.export(path, format="wav")
-    opts = engine.TranscribeOptions(temperature=[0.0])
-    track, info = engine.run(None, path, "0" * 12, opts)
-    assert info.retried + info.trimmed + info.dropped >= 1
-    for seg in track.segments:  # nothing kept fails the guards
+    samples = media_audio.decode(path)
+    return model, samples, engine._speech_spans(samples), spans
+
+
+def _guard(loop_run, seg):
+    # The guard step of engine.run, with the real model: a retry decodes the real audio.
+    model, samples, speech, _spans = loop_run
+    opts = engine.TranscribeOptions(language="fa")
+    info = engine.RunInfo("fa", None, duration=len(samples) / engine.SAMPLE_RATE, seconds=0.0)
+    ctx = engine._Context(model, opts, info, language="fa")
+    return engine._guard(ctx, samples, 0.0, seg, speech, False), info
+
+
+def test_a_loop_the_decoder_writes_over_speech_is_never_kept(loop_run):
+    # Plain decoding loops on some CPUs and not on others, so the loop is fed in: the text
+    # Whisper writes when it loops, over real speech, through the engine's guard step. What
+    # the retry then writes differs by CPU; what Navar guarantees does not.
+    spans = loop_run[3]
+    loop = "او به ما گفت " + "که باید " * 10 + "بنویسیم"
+    assert "repetition-loop" in guards.check(loop, "fa")
+    kept, info = _guard(loop_run, _looping_segment(spans[1], loop))
+    assert info.retried + info.trimmed + info.dropped >= 1  # it was acted on ...
+    for seg in kept:  # ... nothing kept fails the guards, and what is kept says what happened
         assert not guards.check(seg.text, "fa"), seg.text
-    flagged = [s for s in track.segments if any(f.startswith("retried:") for f in s.flags)]
-    dropped = [n for n in track.provenance.notes if n.startswith(("dropped", "trimmed"))]
-    assert len(flagged) + len(dropped) >= 1
-    assert all("repetition-loop" in n or "compression-ratio" in n for n in dropped)
+        assert any(f.startswith(("retried:", "loop-trimmed:")) for f in seg.flags), seg.flags
+        assert spans[1].start - 1.0 <= seg.start and seg.end <= spans[1].end + 1.0
+    if not kept:  # dropped: the provenance says what and why
+        assert any(n.startswith("dropped") and "repetition-loop" in n for n in info.warnings)
+
+
+def test_a_loop_over_silence_is_dropped_without_a_retry(loop_run):
+    spans = loop_run[3]
+    pause = synthetic.SpokenLine("", spans[0].end + 0.3, spans[1].start - 0.3)
+    kept, info = _guard(loop_run, _looping_segment(pause, "ممنون که " * 8))
+    assert kept == [] and info.retried == 0 and info.dropped == 1
+    (note,) = info.warnings
+    assert note.startswith("dropped") and "no-speech" in note and "repetition-loop" in note

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from navar import synthetic
 from navar.cli import main
 from transcribe.archive import Archive
 
@@ -23,10 +24,7 @@ NAVAR = [str(Path(sys.executable).parent / "navar")]
 
 @pytest.fixture
 def silence(tmp_path) -> Path:
-    path = tmp_path / "silence.wav"
-    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono"]
-    subprocess.run([*cmd, "-t", "4", str(path)], check=True, capture_output=True, timeout=60)
-    return path
+    return synthetic.silence(tmp_path / "silence.wav", 4)
 
 
 def _run(archive_dir, *args):

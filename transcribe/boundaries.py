@@ -159,7 +159,10 @@ def _refined_end(en: Energy, start: float, end: float) -> float | None:
         return None  # the end is in sound: leave it
     hit = _sustained(loud[::-1])  # the last sustained sound, found from the end
     if hit is None:
-        return None
+        # No sound past the word's first moments: it is the tail of a sound that ends there
+        # (a word Whisper set astride the end of speech), so it ends there too.
+        t = round(en.time(a), 3)
+        return t if t < end else None
     t = round(en.time(b - hit), 3)
     return t if t < end else None
 

@@ -184,7 +184,9 @@ def run(
         if not speech:
             report(info.duration)
             continue
-        if ctx.language is None:  # auto: detect once, then hold it for every piece
+        if not ctx.checked_language and (ctx.language is None or _checks_language(options)):
+            # Once per recording, on the first piece with speech: auto uses the answer for every
+            # piece; an asked language is checked against it, whatever the decoder writes.
             ctx.language = _detect_language(ctx, samples, speech)
         piece = _transcribe_piece(model, samples, offset, ctx.language, options)
         energy = boundaries.energy(samples, offset)
@@ -364,15 +366,11 @@ def _guard(ctx: _Context, samples, offset, seg: Segment, speech, struggled) -> l
         return [seg]
     fraction = _fraction_in(speech, seg.start - offset, seg.end - offset)
     reasons = guards.check(seg.text, ctx.out_language, fraction)
-    suspect = struggled or "wrong-script" in reasons
-    if suspect and ctx.options.task == "transcribe" and ctx.options.check_language:
-        # Text in another script, or a decoder that had to guess, often means the speech is in
-        # another language than asked: find out (once; it costs one encoder pass).
-        if not ctx.checked_language:
-            _detect_language(ctx, samples, speech)
-        if ctx.other_language and reasons in ([], ["wrong-script"]):
-            seg.flags.append(f"wrong-language:{ctx.other_language}")
-            return [seg]  # kept and flagged: it is what was said, in the other language
+    if ctx.other_language and reasons in ([], ["wrong-script"]):
+        # Detection said the recording is in another language than asked: text in that
+        # language's script is what was said, so it is kept (flagged), not retried away.
+        seg.flags.append(f"wrong-language:{ctx.other_language}")
+        return [seg]
     if not reasons:
         return [seg]
     if "no-speech" not in reasons and guards.RETRYABLE.intersection(reasons):
@@ -544,12 +542,19 @@ def _fraction_in(spans: list[tuple[float, float]], start: float, end: float) -> 
     return covered / (end - start)
 
 
+def _checks_language(options: TranscribeOptions) -> bool:
+    """Whether a run with a language asked checks it (transcription only: a translation pass
+    decodes the same recording again, and its transcription was checked)."""
+    return options.check_language and options.task == "transcribe"
+
+
 def _detect_language(ctx: _Context, samples, speech) -> str:
     """Whisper's language detection on the first 30 s of speech in ``samples``.
 
     With no language asked, the answer is used. With one asked, a confident other answer is
-    reported (the text is still written in the asked language, flagged). It costs one encoder
-    pass, so it runs once, and only when asked for or when the output looks wrong.
+    reported whatever the decoder then writes (a warning, and every segment flagged
+    wrong-language); the text is still decoded in the asked language. It costs one encoder pass
+    and one decoder step, once per recording (README: "Language check").
     """
     ctx.checked_language = True
     voiced = np.concatenate([samples[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)]

@@ -28,6 +28,7 @@ CATALOG_NAME = ".batch-catalog.sqlite"
 HEARTBEAT_SECONDS = 5.0  # how often a holder says it is alive
 STALE_SECONDS = 60.0  # a holder silent this long is presumed dead (other hosts: no pid check)
 MAX_ATTEMPTS = 3  # tries of one stage (errors that may be transient, or the worker dying)
+BUSY_SECONDS = 60.0  # how long to wait for another process's write before giving up
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (
@@ -91,7 +92,7 @@ class Catalog:
         self.host = socket.gethostname()
         self._local = threading.local()
         with self._db() as db:
-            db.execute("PRAGMA journal_mode=WAL")
+            _use_wal(db)
             db.executescript(_SCHEMA)
             # A cut-short or overwritten catalog shows here, not midway through a batch.
             problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
@@ -105,9 +106,8 @@ class Catalog:
         try:
             db = getattr(self._local, "db", None)
             if db is None or self._local.pid != os.getpid():  # never share one across a fork
-                db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+                db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
                 db.row_factory = sqlite3.Row
-                db.execute("PRAGMA busy_timeout = 60000")
                 # With WAL, NORMAL survives any process crash (kill -9 included); only a power
                 # cut can lose the last few updates, which a rerun redoes.
                 db.execute("PRAGMA synchronous = NORMAL")
@@ -425,6 +425,34 @@ class Catalog:
             return db.execute(
                 "SELECT * FROM batches ORDER BY started DESC LIMIT ?", (limit,)
             ).fetchall()
+
+
+def _use_wal(db: sqlite3.Connection, wait: float = BUSY_SECONDS) -> None:
+    """Put the catalog in WAL mode, waiting for any other process doing the same.
+
+    Switching a new database to WAL needs an exclusive lock, and SQLite answers "database is
+    locked" at once, without its busy handler, while another connection is writing to it: two
+    batches started together on a new archive made one of them die here before printing
+    anything. The mode is stored in the file, so later openings find it set at once.
+    """
+    deadline = time.monotonic() + wait
+    pause = 0.01
+    while True:
+        try:
+            # Refused, the pragma may also just answer the old mode: check what it says.
+            if db.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal":
+                return
+            problem = "the catalog would not switch to WAL mode"
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            problem = str(exc)
+        if time.monotonic() > deadline:
+            raise sqlite3.OperationalError(
+                f"the batch catalog stayed locked for {wait:.0f} s ({problem})"
+            )
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
 
 
 def pid_alive(pid: int | None) -> bool:
