@@ -23,6 +23,7 @@ PACKAGE_PROGRAMS = {
     "ffmpeg": {"ffmpeg", "ffprobe"},
     "espeak-ng": {"espeak-ng"},
     "chromium": {"chromium"},
+    "openssl": {"openssl"},
     "python3-venv": set(),
 }
 # A base Debian has these (coreutils, bash and its builtins); anything else must be installed.
@@ -31,6 +32,7 @@ BASE_SYSTEM = {
     "set", "command", "test", "[", "true", "false", "exit", "export", "local", "read", "trap",
     "wait", "kill", "sleep", "mkdir", "rm", "cp", "mv", "ls", "mktemp", "id", "grep", "sed",
     "head", "tail", "sort", "uname", "nice", "timeout", "shift", "source", ".",
+    "mount", "umount",  # Debian's required package mount
 }  # fmt: skip
 # Words that start a shell command without being one.
 SHELL_KEYWORDS = {"if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done",
@@ -41,6 +43,8 @@ RUNS_ARGV = {  # call -> the argument index holding the argv (or the program)
     "subprocess.run": 0, "subprocess.Popen": 0, "subprocess.call": 0,
     "subprocess.check_call": 0, "subprocess.check_output": 0,
     "asyncio.create_subprocess_exec": 0,
+    # Navar's own runner (stderr to a file, never a pipe): its callers elsewhere name the program.
+    "audio.run_program": 0, "transcribe.audio.run_program": 0,
 }  # fmt: skip
 RUNS_SHELL = {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
               "asyncio.create_subprocess_shell"}  # fmt: skip
@@ -142,6 +146,10 @@ class _Module:
             return self.programs(first, False, scope, seen)
         if isinstance(node, ast.Name):
             values = self.values.get((scope, node.id))
+            if values is None and isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                passed = self._passed_in(scope, node.id, argv)
+                if passed is not None:  # a helper's parameter: what its callers here pass
+                    return passed if passed else self._unknown(node)
             if values is None and scope is not self.tree:  # not assigned here: a module name
                 scope, values = self.tree, self.values.get((self.tree, node.id))
             if values:
@@ -159,6 +167,30 @@ class _Module:
                 if values:
                     return self._union(values, argv, inner, seen)
         raise Unknown(ast.unparse(node))
+
+    def _unknown(self, node: ast.AST):
+        raise Unknown(ast.unparse(node))
+
+    def _passed_in(self, func, name: str, argv: bool) -> set[str] | None:
+        """For a parameter ``name`` of ``func``: the programs every call of ``func`` in this file
+        passes for it (empty if there is no such call); None if ``name`` is no parameter."""
+        params = [a.arg for a in func.args.posonlyargs + func.args.args]
+        star = func.args.vararg.arg if func.args.vararg else None
+        if name not in params and name != star:
+            return None
+        found: set[str] = set()
+        for call, scope in self.scope_of.items():
+            if not (isinstance(call.func, ast.Name) and call.func.id == func.name):
+                continue  # only this file's own calls of the helper
+            if name == star:  # def _run(*args): the call's own arguments are the argv
+                found |= self.programs(ast.List(elts=call.args[len(params) :]), True, scope)
+                continue
+            i = params.index(name)
+            arg = call.args[i] if i < len(call.args) else None
+            arg = arg or next((k.value for k in call.keywords if k.arg == name), None)
+            if arg is not None:
+                found |= self.programs(arg, argv, scope)
+        return found
 
     def _union(self, values, argv, scope, seen) -> set[str]:
         todo = [v for v in values if v not in seen]
@@ -335,6 +367,18 @@ def test_a_program_the_scan_cannot_name_is_reported(tmp_path):
     source = "import subprocess\ndef go(argv):\n    subprocess.run(argv)\n"
     ((line, call, programs),) = _scan(tmp_path, source)
     assert programs is None and line == 3 and "subprocess.run(argv)" in call
+
+
+def test_a_helper_is_followed_to_what_its_callers_pass(tmp_path):
+    source = (
+        "import subprocess\n"
+        "def run(cmd, timeout):\n    return subprocess.run(cmd, timeout=timeout)\n"
+        "def tool(*args):\n    subprocess.run(args)\n"
+        "def probe(path):\n    run(['ffprobe', path], 5)\n    run(cmd=['sox', path], timeout=1)\n"
+        "def sign():\n    tool('lame', '-h')\n"
+    )
+    programs = {line: found for line, _, found in _scan(tmp_path, source)}
+    assert programs == {3: {"ffprobe", "sox"}, 5: {"lame"}}
 
 
 def test_shell_scripts_are_read_command_by_command():
