@@ -76,6 +76,7 @@ def find(rec_id: str):
         raise ServiceUnavailable("Another quote search is running; try again in a moment.")
     limit_s = current_app.config["FIND_TIME_LIMIT"]
     should_stop = _stop_check(limit_s)
+    stopped = None
     try:
         with stopping.stop_when(should_stop):
             matches = quotes.find_quotes(
@@ -83,16 +84,18 @@ def find(rec_id: str):
                 limit=limit, model=current_app.config.get("SPEECH_MODEL"),
             )  # fmt: skip
     except stopping.SearchStopped as exc:
+        stopped = exc
+    except NavarError as exc:  # e.g. no timed track in that language: the request can't be met
+        raise BadRequest(str(exc)) from exc
+    finally:
+        _find_slot.release()
+    if stopped is not None:  # said once the slot is free, so the log never runs ahead of it
         why = should_stop.why or "stopped"
         log.info("quote search in %s stopped: %s", rec.id, why)
         raise ServiceUnavailable(
             f"The search was stopped ({why}); try a shorter quote, or `navar find` on the "
             "command line."
-        ) from exc
-    except NavarError as exc:  # e.g. no timed track in that language: the request can't be met
-        raise BadRequest(str(exc)) from exc
-    finally:
-        _find_slot.release()
+        ) from stopped
     # The same document as `navar find --json`.
     return jsonify(recording=rec.id, query=query, matches=[m.to_dict() for m in matches])
 
