@@ -29,21 +29,18 @@ def _threshold(db: np.ndarray) -> float:
 
 def _local_floors(db: np.ndarray) -> np.ndarray:
     """The background level per frame: the 10th percentile of the 30 s around it."""
-    if not len(db):
-        return np.zeros(0)
-    db = np.maximum(db, DIGITAL_SILENCE_DB)
-    block, half = int(BLOCK_S / FRAME_S), int(CONTEXT_S / FRAME_S) // 2
-    out = np.empty(len(db))
-    for a in range(0, len(db), block):
-        mid = a + block // 2
-        out[a : a + block] = float(np.percentile(db[max(0, mid - half) : mid + half], 10))
-    return out
+    return _per_block(db, lambda around: float(np.percentile(around, 10)))
 
 
 def _local_thresholds(db: np.ndarray) -> np.ndarray:
     """A threshold per frame from the audio around it. Tapes change level and background
     (a quieter room, music under a title, recordings joined together), and one threshold for
     the whole recording lets a noisy stretch's background count as speech."""
+    return _per_block(db, _threshold)
+
+
+def _per_block(db: np.ndarray, stat) -> np.ndarray:
+    """``stat`` of the CONTEXT_S of audio around each BLOCK_S block, for every frame in it."""
     if not len(db):
         return np.zeros(0)
     # Exact zeros would put the floor at -180 dB; as a floor they count as -100 dB.
@@ -52,7 +49,7 @@ def _local_thresholds(db: np.ndarray) -> np.ndarray:
     out = np.empty(len(db))
     for a in range(0, len(db), block):
         mid = a + block // 2
-        out[a : a + block] = _threshold(db[max(0, mid - half) : mid + half])
+        out[a : a + block] = stat(db[max(0, mid - half) : mid + half])
     return out
 
 

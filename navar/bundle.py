@@ -107,7 +107,7 @@ def build(
                 _zip(stage, tmp_zip)
         else:
             stage.rename(out)  # same file system: atomic
-    sha = custody.sha256_file(out) if out.is_file() else _tagmanifest_sha(out)
+    sha = custody.sha256_of(out) if out.is_file() else _tagmanifest_sha(out)
     archive.log_event(rec_id, "bundled", outputs=[custody.file_ref(archive.root, out, sha)],
                       details={"media_included": media})  # fmt: skip
     return out
@@ -115,7 +115,7 @@ def build(
 
 def _tagmanifest_sha(folder: Path) -> str:
     # A folder has no one hash; its tag manifest fixes every file's hash, so hash that.
-    return custody.sha256_file(folder / "tagmanifest-sha256.txt")
+    return custody.sha256_of(folder / "tagmanifest-sha256.txt")
 
 
 def _write_json(path: Path, data) -> None:
@@ -195,7 +195,7 @@ def _verify_dir(bag_dir: Path, say: Callable[[str], None], name: str) -> bool:
     present = [own / "recording.json", *sorted((own / "tracks").glob("*.json"))]
     if media_file.is_file():
         present.append(media_file)
-        sha = custody.sha256_file(media_file)
+        sha = custody.sha256_of(media_file)
         good = sha == rec.sha256
         say(f"  {'ok  ' if good else 'FAIL'} original: SHA-256 {sha}" + ("" if good else
             f", but the recording is {rec.sha256}"))  # fmt: skip

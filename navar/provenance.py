@@ -168,7 +168,7 @@ def _payload(data: dict) -> bytes:
 
 
 def _write_sidecar(clip: Path, stated: dict, ident: Identity) -> Path:
-    data = {"format": SIDECAR_FORMAT, "clip": clip.name, "clip_sha256": custody.sha256_file(clip),
+    data = {"format": SIDECAR_FORMAT, "clip": clip.name, "clip_sha256": custody.sha256_of(clip),
             **stated, "certificate_chain": ident.chain_pem.decode()}  # fmt: skip
     sig = ident.key.sign(_payload(data), ec.ECDSA(hashes.SHA256()))
     data["signature"] = base64.b64encode(sig).decode()
@@ -229,6 +229,6 @@ def _check_sidecar(clip: Path) -> ClipCheck:
                                      ec.ECDSA(hashes.SHA256()))  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError, InvalidSignature) as exc:
         return ClipCheck(False, f"{path.name}: signed provenance missing or broken ({exc!r})")
-    if custody.sha256_file(clip) != data.get("clip_sha256"):
+    if custody.sha256_of(clip) != data.get("clip_sha256"):
         return ClipCheck(False, f"{clip.name}: the clip was changed after it was signed", data)
     return ClipCheck(True, f"{clip.name}: signed provenance intact; {_what(data)}", data)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import atomic, audio, custody
+from .digest import sha256_of
 from .errors import ArchiveError, AudioError, DamagedFile, write_failure
 from .shape import recording_from_json, track_from_json
 from .transcript import Provenance, Recording, Track, recording_to_dict, track_to_dict, utc_now
@@ -40,15 +41,6 @@ ID_LENGTH = 12
 _ID_RE = re.compile(rf"[0-9a-f]{{{ID_LENGTH}}}")
 _TRACK_RE = re.compile(r"[a-z]{2,3}\.[a-z-]+(\.[a-z0-9-]+)?")
 _EXT_RE = re.compile(r"\.[a-z0-9]{1,8}")
-
-
-def sha256_of(path: Path) -> str:
-    """The SHA-256 of a file's bytes, read in blocks (recordings can be gigabytes)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def valid_recording_id(value: str) -> bool:

@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__
+from .digest import sha256_of
 
 LOG_NAME = "custody.jsonl"
 FORMAT = "navar-custody/1"
@@ -79,14 +80,6 @@ def entry_hash(entry: dict) -> str:
     return hashlib.sha256(canonical(entry)).hexdigest()
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def file_ref(root: Path, path: Path, sha256: str | None = None) -> dict:
     """How an entry names a file: relative to the archive when inside it, else as given.
 
@@ -100,7 +93,7 @@ def file_ref(root: Path, path: Path, sha256: str | None = None) -> dict:
     except ValueError:
         name, inside = str(path.resolve()), False
     if sha256 is None and path.is_file():
-        sha256 = sha256_file(path)
+        sha256 = sha256_of(path)
     ref = {"path": name, "sha256": sha256}
     if not inside:
         ref["outside_archive"] = True
@@ -327,7 +320,7 @@ def verify(root: Path, log_path: Path, present: list[Path]) -> Check:
         if not target.is_file():
             out.changed.append(f"{state.path}: missing (entry {state.seq} recorded it)")
             continue
-        now = sha256_file(target)
+        now = sha256_of(target)
         if now == state.sha256:
             out.intact.append(state.path)
         else:
