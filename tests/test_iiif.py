@@ -93,3 +93,26 @@ def test_machine_tracks_are_labelled_machine(player_archive):
 def test_a_bad_or_unknown_id_is_a_404(cited_archive, bad):
     root, _ = cited_archive
     assert _get(root, f"/iiif/{bad}/manifest.json").status_code == 404
+
+
+def test_speakers_are_named_on_their_segments(cited_archive):
+    from transcribe.transcript import Speaker
+
+    root, rec_id = cited_archive
+    archive = Archive(root)
+    rec = archive.recording(rec_id)
+    rec.speakers = [Speaker("spk1", "منتظری")]
+    archive.save_recording(rec)
+    track = archive.track(rec_id, "fa.reference")
+    track.segments[0].speaker = "spk1"
+    archive.save_track(track)
+    data = _get(root, f"/iiif/{rec_id}/manifest.json").get_json()
+    Manifest(**data)  # still a valid manifest
+    notes = [a for page in data["items"][0]["annotations"] for a in page["items"]]
+    said = {
+        a["id"].rsplit("/", 1)[-1]: a.get("label") for a in notes if "/fa.reference/" in a["id"]
+    }
+    first = track.segments[0].id
+    assert said[first] == {"none": ["منتظری"]}
+    assert all(label is None for sid, label in said.items() if sid != first)
+    assert {"label": {"en": ["Speakers"]}, "value": {"none": ["منتظری"]}} in data["metadata"]

@@ -72,9 +72,12 @@ def manifest(rec: Recording, tracks: list[Track], citations: list[dict], base_ur
             start, end = clamp(seg.start), clamp(seg.end)
             if end <= start:
                 continue
+            speaker = rec.speaker_name(seg.speaker)
             items.append(
                 Annotation(
                     id=f"{own}/annotation/{track.id}/{seg.id}",
+                    # Who speaks, where the transcript says (IIIF's label; W3C has no field).
+                    **({"label": {"none": [speaker]}} if speaker else {}),
                     motivation="supplementing",
                     body=TextualBody(
                         value=seg.text,
@@ -109,6 +112,11 @@ def manifest(rec: Recording, tracks: list[Track], citations: list[dict], base_ur
             {"label": {"en": ["Duration (s)"]}, "value": {"none": [str(duration)]}},
             {"label": {"en": ["Language"]}, "value": {"none": [rec.language]}},
             {"label": {"en": ["Original file name"]}, "value": {"none": [rec.original_name]}},
+            *(
+                [{"label": {"en": ["Speakers"]}, "value": {"none": [s.name for s in rec.speakers]}}]
+                if rec.speakers
+                else []
+            ),
         ],
         items=[canvas],
     )
