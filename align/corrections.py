@@ -28,6 +28,7 @@ from transcribe.errors import NavarError
 from transcribe.transcript import Segment, Track, Word
 
 from .energy import Energy
+from .session import WindowSession
 from .spotting import SAMPLE_RATE, WINDOW_S, Spotter
 
 TRANSLATION_KINDS = ("mt", "reference-translation")
@@ -65,10 +66,11 @@ def apply_edit(
     track: Track,
     lines: Sequence[EditLine],
     decode: Callable[[float, float], np.ndarray] | None,
-    model=None,
+    scorer=None,
     options: EditOptions | None = None,
 ) -> EditResult:
-    """The segments of the edited track (speakers still as the lines give them)."""
+    """The segments of the edited track (speakers still as the lines give them). ``scorer``
+    (align.scorer.Scorer) force-aligns changed lines in the audio ``decode`` gives."""
     options = options or EditOptions()
     order = {s.id: i for i, s in enumerate(track.segments)}
     groups = _groups(lines)
@@ -96,7 +98,7 @@ def apply_edit(
         if window is None or translation or decode is None:
             segs = _untimed(g, ids, window)
         else:
-            segs = _aligned(g, ids, window, decode, model, track.language)
+            segs = _aligned(g, ids, window, decode, scorer, track.language)
         result.segments += segs
         result.changed += [s.id for s in segs]
     result.dropped = [s.id for s in track.segments if s.id not in seen]
@@ -159,7 +161,7 @@ def _untimed(g: _Group, ids, window) -> list[Segment]:
     ]
 
 
-def _aligned(g: _Group, ids, window, decode, model, language) -> list[Segment]:
+def _aligned(g: _Group, ids, window, decode, scorer, language) -> list[Segment]:
     lo, hi = window
     if hi - lo > WINDOW_S - 0.5:  # longer than one alignment window: keep the span only
         segs = _untimed(g, ids, window)
@@ -167,8 +169,9 @@ def _aligned(g: _Group, ids, window, decode, model, language) -> list[Segment]:
             s.flags.append("words-untimed")
         return segs
     samples = decode(lo, hi - lo)
-    spotter = Spotter(model, samples, language=language)
-    energy = Energy(samples)
+    session = WindowSession(samples)  # only the window: the words cannot leave it
+    spotter = Spotter(scorer.for_task(language, "transcribe"), session)
+    energy = session.energy
     aligned = spotter.align_pieces([line.text for line in g.lines], 0.0)
     duration = len(samples) / SAMPLE_RATE
     per_line = [

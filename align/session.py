@@ -168,3 +168,26 @@ class AudioSession:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class WindowSession:
+    """The session interface over a short stretch of samples already in memory (an edited
+    segment's window): no file, no disk cache, and times counted from the stretch's start."""
+
+    def __init__(self, samples: np.ndarray, band_hz: tuple[float, float] | None = None):
+        from .energy import Energy
+
+        self._samples = np.asarray(samples, dtype=np.float32)
+        self.duration = len(self._samples) / SAMPLE_RATE
+        self.energy = Energy(self._samples, band_hz)
+        self.front_end = "none"
+
+    def samples(self, start: float, end: float) -> np.ndarray:
+        a = max(0, int(round(start * SAMPLE_RATE)))
+        return self._samples[a : max(a, int(round(end * SAMPLE_RATE)))]
+
+    def encoded(self, key: tuple, compute, store=None, load=None):
+        return compute()  # a window is aligned once: nothing to keep
+
+    def provenance(self) -> dict:
+        return {"front_end": "none", "front_end_filter": FRONT_ENDS["none"]}

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from align.corrections import TRANSLATION_KINDS, EditOptions, EditResult, apply_edit
-from transcribe import __version__, audio, edit_text, speakers, speech_model
+from align.scorer import open_scorer
+from transcribe import __version__, audio, edit_text, speakers
 from transcribe.archive import Archive
 from transcribe.errors import ArchiveError, FormatError
 from transcribe.transcript import Provenance, Track, utc_now
@@ -79,12 +80,12 @@ def import_edit(
         raise FormatError(f"{file}: no lines left to import")
 
     media = archive.media_path(rec.id)
-    whisper = speech_model.load(model) if source.kind not in TRANSLATION_KINDS else None
+    scorer = open_scorer(model, source.language) if source.kind not in TRANSLATION_KINDS else None
 
     def decode(start: float, seconds: float):
         return audio.decode(media, start, seconds)
 
-    result = apply_edit(source, edit.lines, decode, whisper, options)
+    result = apply_edit(source, edit.lines, decode, scorer, options)
     previous = archive.track(rec.id, target_id) if archive.has_track(rec.id, target_id) else None
     track = Track(
         id=target_id,
@@ -93,7 +94,7 @@ def import_edit(
         kind=HUMAN_KIND[source.kind],
         provenance=Provenance(
             software=f"navar {__version__}",
-            model=speech_model.resolve(model).description if whisper is not None else None,
+            model=scorer.name if scorer is not None else None,
             settings={
                 "method": "edit: unchanged segments keep their times; changed ones are "
                 "force-aligned inside their old segment's window",
