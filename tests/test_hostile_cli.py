@@ -286,16 +286,25 @@ def test_add_interrupted_by_a_signal_leaves_nothing_behind(tmp_path, signame):
     cmd = [sys.executable, "-m", "navar", "--archive", str(root), "add", str(src)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        # Wait until the copy is made and ffmpeg decodes it, then interrupt.
+        # Wait until the copy is made and ffmpeg decodes it, then interrupt. Each look is taken
+        # with add stopped (SIGSTOP), so a busy machine cannot let it finish between the look
+        # and the signal; the signal is pending when it goes on (SIGCONT).
         for _ in range(6000):
+            assert proc.poll() is None, proc.communicate()
+            os.kill(proc.pid, signal.SIGSTOP)
+            for _ in range(400):
+                if (_state(proc.pid) or ") T").split(") ")[1][0] in "TtZ":
+                    break
+                __import__("time").sleep(0.005)
             kids = _children(proc.pid)
             if list(root.glob("media/.incoming.*")) and kids:
                 break
-            assert proc.poll() is None, proc.communicate()
+            os.kill(proc.pid, signal.SIGCONT)
             __import__("time").sleep(0.005)
         else:
             pytest.fail("add never started decoding")
         proc.send_signal(getattr(signal, signame))
+        os.kill(proc.pid, signal.SIGCONT)
         out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
