@@ -60,7 +60,11 @@ def test_english_quote_maps_back_to_persian(transcribed, fa_speech, tmp_path):
     best = out["matches"][0]
     assert best["track"] == "en.reference-translation" and best["language"] == "en"
     spoken = fa_speech[1][2]  # the third sentence
-    assert spoken.start - 1.0 < best["start"] < best["end"] < spoken.end + 1.0
+    # The translation is timed by whole Persian segments, never a slice of one; Whisper may join
+    # two sentences in a segment (how depends on the CPU), so the match holds the sentence and
+    # at most its neighbour.
+    assert best["start"] - 1.0 < spoken.start < spoken.end < best["end"] + 1.0
+    assert best["end"] - best["start"] < 2.5 * (spoken.end - spoken.start)
     m = find_quotes(archive, rec.id, "we must write down the truth")[0]
     assert m.source_track == "fa.asr" and m.source_text
     # A paraphrase finds the same sentence; a sentence on the same topic that says something
