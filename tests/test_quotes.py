@@ -44,6 +44,13 @@ def test_cli_absent_quote_exits_1_with_a_message(transcribed):
     assert "not found" in result.output
 
 
+def _holds(start: float, end: float, spoken) -> None:
+    """A match through a translation timed by whole Persian segments holds its sentence (and
+    at most a neighbour that Whisper put in the same segment), never a slice of it."""
+    assert start - 1.0 < spoken.start < spoken.end < end + 1.0
+    assert end - start < 2.5 * (spoken.end - spoken.start)
+
+
 def test_english_quote_maps_back_to_persian(transcribed, fa_speech, tmp_path):
     src, rec = transcribed
     archive = Archive(tmp_path / "archive")
@@ -63,16 +70,14 @@ def test_english_quote_maps_back_to_persian(transcribed, fa_speech, tmp_path):
     # The translation is timed by whole Persian segments, never a slice of one; Whisper may join
     # two sentences in a segment (how depends on the CPU), so the match holds the sentence and
     # at most its neighbour.
-    assert best["start"] - 1.0 < spoken.start < spoken.end < best["end"] + 1.0
-    assert best["end"] - best["start"] < 2.5 * (spoken.end - spoken.start)
+    _holds(best["start"], best["end"], spoken)
     m = find_quotes(archive, rec.id, "we must write down the truth")[0]
     assert m.source_track == "fa.asr" and m.source_text
     # A paraphrase finds the same sentence; a sentence on the same topic that says something
     # else finds nothing.
     p = find_quotes(archive, rec.id, "the library of the city is open at nine each morning")
     assert p and p[0].track == "en.reference-translation"
-    library = fa_speech[1][1]
-    assert library.start - 1.0 < p[0].start < p[0].end < library.end + 1.0
+    _holds(p[0].start, p[0].end, fa_speech[1][1])
     closes = "the city library closes every day at nine in the evening"
     assert find_quotes(archive, rec.id, closes) == []
 
