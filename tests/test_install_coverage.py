@@ -342,7 +342,7 @@ def test_the_scan_names_programs_however_the_command_is_built(tmp_path):
 import shutil, subprocess, sys
 from pathlib import Path
 from subprocess import Popen
-TOOL = ["sox", "-n"]
+TOOL = ["opusenc", "-n"]
 def exe():
     found = shutil.which("lame")
     return found
@@ -359,7 +359,7 @@ subprocess.run([str(Path(sys.executable).parent / "navar"), "--version"])
 browser = launch(executable_path="/usr/bin/chromium")
 """
     found = [programs for _line, _call, programs in _scan(tmp_path, source)]
-    assert found == [{"lame"}, {"sox"}, {"lame"}, {"flac"}, {"mpg123", "gzip"}, {"python"},
+    assert found == [{"lame"}, {"opusenc"}, {"lame"}, {"flac"}, {"mpg123", "gzip"}, {"python"},
                      {"navar"}, {"chromium"}]  # fmt: skip
 
 
@@ -374,11 +374,12 @@ def test_a_helper_is_followed_to_what_its_callers_pass(tmp_path):
         "import subprocess\n"
         "def run(cmd, timeout):\n    return subprocess.run(cmd, timeout=timeout)\n"
         "def tool(*args):\n    subprocess.run(args)\n"
-        "def probe(path):\n    run(['ffprobe', path], 5)\n    run(cmd=['sox', path], timeout=1)\n"
+        "def probe(path):\n    run(['ffprobe', path], 5)\n"
+        "    run(cmd=['opusenc', path], timeout=1)\n"
         "def sign():\n    tool('lame', '-h')\n"
     )
     programs = {line: found for line, _, found in _scan(tmp_path, source)}
-    assert programs == {3: {"ffprobe", "sox"}, 5: {"lame"}}
+    assert programs == {3: {"ffprobe", "opusenc"}, 5: {"lame"}}
 
 
 def test_shell_scripts_are_read_command_by_command():
