@@ -162,7 +162,11 @@ def test_play_pause_at_hand_once_the_audio_scrolls_away(browser, server, player_
         assert mini.get_attribute("aria-label") == "Play"
         mini.click()
         page.wait_for_function("!document.getElementById('audio').paused")
-        assert mini.get_attribute("aria-label") == "Pause"
+        # The label follows the audio's "play" event, which comes a moment after paused flips.
+        page.wait_for_function(
+            "document.getElementById('mini-play').getAttribute('aria-label') === 'Pause'",
+            timeout=10_000,
+        )
         mini.click()
         page.wait_for_function("document.getElementById('audio').paused")
         assert_uncovered(page, "#mini-play")  # not under the follow button or anything else
