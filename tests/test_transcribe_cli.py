@@ -71,13 +71,16 @@ def test_default_with_the_bundled_model_makes_no_translation_and_says_why(tmp_pa
     mt = Archive(archive_dir).track(rec.id, "en.mt")
     assert any("too small to translate" in n for n in mt.provenance.notes)
     assert mt.provenance.settings["device"] == "cpu"
+    assert mt.provenance.settings["denoise"] == "none"
+    assert mt.provenance.settings["denoise_filter"] is None
 
     # A denoiser in front is recorded as applied; the original's bytes do not change.
     original = next((archive_dir / "media").iterdir())
     before = hashlib.sha256(original.read_bytes()).hexdigest()
     _run(archive_dir, rec.id, "--denoise", "afftdn", "--no-translate")
     asr = Archive(archive_dir).track(rec.id, "fa.asr")
-    assert asr.provenance.settings["denoise"].startswith("afftdn=")
+    assert asr.provenance.settings["denoise"] == "afftdn"
+    assert asr.provenance.settings["denoise_filter"].startswith("afftdn=nr=12:nf=-")
     assert hashlib.sha256(original.read_bytes()).hexdigest() == before
 
 

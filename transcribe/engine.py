@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, audio, boundaries, guards, speech_model
+from . import denoise as denoising
 from .errors import AudioError
 from .transcript import Provenance, Segment, Track, Word, segment_id
 
@@ -39,11 +40,6 @@ _LANGUAGE_MISMATCH_P = 0.7  # how sure detection must be before we say the langu
 _RETRY_PAD = 0.1  # seconds of context either side of a window that is re-decoded alone
 _STRUGGLE_T = 0.6  # a segment decoded only at this temperature or above ...
 _STRUGGLE_LOGPROB = -1.0  # ... or this unsure (Whisper's own threshold) is suspect
-
-
-# ffmpeg's FFT denoiser with noise tracking, what `--denoise afftdn` puts in front of decoding.
-# On the worn-channel bench it made things worse (BENCHMARKS.md): offered, not default.
-DENOISERS = {"afftdn": "afftdn=nr=12:nf=-40:tn=1"}
 
 
 @dataclass
@@ -64,9 +60,9 @@ class TranscribeOptions:
     device: str = "auto"  # cpu, cuda, or auto (CUDA when CTranslate2 sees a GPU); run() resolves
     compute_type: str = "default"  # CTranslate2 type; default: int8 on CPU, float16 on CUDA
     chunk_seconds: float = 240.0  # decode this much at a time (cut at the nearest quiet spot)
-    # An ffmpeg filter chain applied while decoding (DENOISERS names the tried ones), recorded
-    # as applied; None: none. The original file is never changed.
-    denoise: str | None = None
+    # A named front end (denoise.NAMES: none, afftdn) applied while decoding; the exact filter
+    # string, measured on the recording, is recorded beside it. The original file is never changed.
+    denoise: str = denoising.DEFAULT
     guards: bool = True  # check segments for loops, text over silence, wrong script
     # A segment that fails the guards is decoded again in short windows cut at pauses, so a
     # loop in one 30 s window does not take the speech around it down with it (issue 12):
@@ -120,7 +116,8 @@ def resolve_device(options: TranscribeOptions) -> TranscribeOptions:
 
 
 def settings_of(options: TranscribeOptions) -> dict:
-    """The settings as recorded in provenance (and compared to decide whether to redo a track)."""
+    """The settings as recorded in provenance (and compared to decide whether to redo a track).
+    ``run`` adds the denoiser's exact filter string, measured on the recording."""
     return asdict(options)
 
 
@@ -174,7 +171,9 @@ def run(
             progress(round(reached, 1), round(max(total, reached), 1))
 
     report(0.0)  # show the bar (and its total) before the first piece
-    for offset, samples in pieces(media, options.chunk_seconds, options.denoise):
+    # The front end's filter, its parameters measured on this recording (a derived stream only).
+    front = denoising.filter_for(options.denoise, media)
+    for offset, samples in pieces(media, options.chunk_seconds, front):
         if ctx.budget.spent():
             info.stopped_at = offset
             break
@@ -238,7 +237,7 @@ def run(
         provenance=Provenance(
             software=software(),
             model=model_description(model_spec),
-            settings=settings_of(options),
+            settings={**settings_of(options), **denoising.provenance(options.denoise, front)},
             notes=list(info.warnings),
         ),
         segments=segments,

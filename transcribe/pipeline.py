@@ -34,7 +34,8 @@ NO_TRANSLATION_NOTE = (
 # (about what base spends on worn cassette audio on 2 cores, BENCHMARKS.md) stand in for it.
 FALLBACK_CPU_PER_AUDIO_SECOND = 1.0
 # Settings that cap cost rather than shape the text: not compared when deciding to redo a track.
-_COST_CAPS = ("cpu_budget",)
+# The denoiser's filter string is measured from the recording and its name: the name is compared.
+_COST_CAPS = ("cpu_budget", "denoise_filter")
 
 
 def transcribe_recording(

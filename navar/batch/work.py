@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from align import forced
+from align.session import AudioSession, default_cache_dir
 from transcribe import engine, pipeline, speech_model
 from transcribe.archive import Archive
 from transcribe.errors import AudioError, NavarError
@@ -52,6 +53,7 @@ class WorkOptions:
     cpu_threads: int = 0  # 0: all cores; a local batch divides the cores between its workers
     device: str = "auto"  # cpu, cuda or auto, on whichever machine the worker runs
     compute_type: str = "default"
+    denoise: str = "none"  # a named front end (transcribe.denoise) for transcription and align
 
     def stages(self, has_reference: bool) -> list[str]:
         out = ["add", "transcribe"]
@@ -181,7 +183,9 @@ def run_stage(
         def report(done: float, total: float) -> None:
             progress(min(1.0, done / (total or rec.duration or 1.0)))
 
-        opts = engine.TranscribeOptions(device=options.device, compute_type=options.compute_type)
+        opts = engine.TranscribeOptions(
+            device=options.device, compute_type=options.compute_type, denoise=options.denoise
+        )
         pipeline.transcribe_recording(
             archive, rec_id, model=options.model, language=options.language,
             translate=stage == "translate", progress=report, say=log.info, options=opts,
@@ -200,10 +204,19 @@ def align_reference(
     progress: Callable[[float], None],
 ) -> list[str]:
     """Put the reference transcript in time against the recording, and save it as a track."""
-    result = forced.align_reference(
-        archive, rec_id, reference, language=options.language, model=options.model,
-        progress=progress,
-    )  # fmt: skip
+    session = None
+    if options.denoise != "none":
+        rec = archive.recording(rec_id)
+        path, cache = archive.media_path(rec_id), default_cache_dir()
+        session = AudioSession(path, rec.sha256, cache_dir=cache, front_end=options.denoise)
+    try:
+        result = forced.align_reference(
+            archive, rec_id, reference, language=options.language, model=options.model,
+            progress=progress, session=session,
+        )  # fmt: skip
+    finally:
+        if session is not None:
+            session.close()
     device, compute_type = speech_model.device_settings()
     result.track.provenance.settings.update(device=device, compute_type=compute_type)
     archive.save_track(result.track, event="aligned", inputs=[reference])  # logged with its hash

@@ -19,7 +19,7 @@ from transcribe.errors import ArchiveError
 from . import archive_of
 from .archive_cmds import save_with_speakers
 from .evidence_cmds import log_citation, report_clip_provenance, sign_clip_provenance
-from .model_options import device_options, use_device
+from .model_options import denoise_option, device_options, open_denoised_session, use_device
 
 _LANG = click.Choice(["fa", "en"])
 
@@ -33,9 +33,11 @@ _LANG = click.Choice(["fa", "en"])
 @click.option("--model", default=None, help="Speech model for checking against the audio.")
 @click.option("--no-verify", is_flag=True, help="Text only: do not check against the audio.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@denoise_option
 @device_options
 @click.pass_context
-def find(ctx, recording, quote, language, limit, model, no_verify, as_json, device, compute_type):
+def find(ctx, recording, quote, language, limit, model, no_verify, as_json, denoise, device,
+         compute_type):  # fmt: skip
     """Find where QUOTE (Persian or English, exact or approximate) is spoken.
 
     Exit status 1 when the quote is not in the recording.
@@ -47,9 +49,13 @@ def find(ctx, recording, quote, language, limit, model, no_verify, as_json, devi
     use_device(device, compute_type)  # one clear line now if CUDA is asked and not there
     archive = archive_of(ctx)
     rec_id = archive.resolve_id(recording)
-    matches = find_quotes(
-        archive, rec_id, quote, language=language, limit=limit, model=model, verify=not no_verify
-    )
+    session = open_denoised_session(archive, rec_id, denoise)
+    try:
+        matches = find_quotes(archive, rec_id, quote, language=language, limit=limit,
+                              model=model, verify=not no_verify, session=session)  # fmt: skip
+    finally:
+        if session is not None:
+            session.close()
     if as_json:
         out = {"recording": rec_id, "query": quote, "matches": [m.to_dict() for m in matches]}
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
@@ -77,9 +83,11 @@ def find(ctx, recording, quote, language, limit, model, no_verify, as_json, devi
 @click.option("--model", default=None, help="Speech model for the forced alignment.")
 @click.option("--force", is_flag=True, help="Replace a human track of the same id (the "
               "previous one is kept in transcripts/ID/versions/).")  # fmt: skip
+@denoise_option
 @device_options
 @click.pass_context
-def align(ctx, recording, reference, translation, language, model, force, device, compute_type):
+def align(ctx, recording, reference, translation, language, model, force, denoise, device,
+          compute_type):  # fmt: skip
     """Align a human transcript (--reference) or translation (--translation) to a recording.
 
     \b
@@ -98,7 +106,13 @@ def align(ctx, recording, reference, translation, language, model, force, device
         rec = archive.recording(rec_id)
         ref = subtitles.read_track(reference, rec_id, language or "fa", "reference",
                                    known_speakers=tuple(s.name for s in rec.speakers))  # fmt: skip
-        result = align_reference(archive, rec_id, ref, language=language or "fa", model=model)
+        session = open_denoised_session(archive, rec_id, denoise)
+        try:
+            result = align_reference(archive, rec_id, ref, language=language or "fa",
+                                     model=model, session=session)  # fmt: skip
+        finally:
+            if session is not None:
+                session.close()
         # The aligner keeps each line's segment id: the line's speaker goes with it.
         spoken_by = {line.id: line.speaker for line in ref.segments}
         for seg in result.track.segments:

@@ -15,7 +15,7 @@ from navar.batch.runner import BatchOptions, run_batch
 from navar.batch.work import WorkOptions
 
 from . import archive_of
-from .model_options import device_options, use_device
+from .model_options import denoise_option, device_options, use_device
 
 
 @click.command()
@@ -48,10 +48,11 @@ from .model_options import device_options, use_device
     help="Run on this Dask scheduler's workers (the archive must be on a shared path).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@denoise_option
 @device_options
 @click.pass_context
 def batch(ctx, folders, workers, translate, reference_dir, model, language, allow_damaged,
-          retry_failed, scheduler, as_json, device, compute_type):  # fmt: skip
+          retry_failed, scheduler, as_json, denoise, device, compute_type):  # fmt: skip
     """Add, transcribe, translate and align every recording under FOLDERS.
 
     Files already in the archive (same SHA-256) are not processed again. Safe to interrupt
@@ -64,7 +65,7 @@ def batch(ctx, folders, workers, translate, reference_dir, model, language, allo
     options = BatchOptions(
         work=WorkOptions(model=model, language=language, translate=translate,
                          allow_damaged=allow_damaged, device=device,
-                         compute_type=compute_type),
+                         compute_type=compute_type, denoise=denoise),
         workers=workers, reference_dir=reference_dir, scheduler=scheduler,
         retry_failed=retry_failed, progress=not ctx.meta.get("quiet"),
     )  # fmt: skip

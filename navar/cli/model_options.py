@@ -31,3 +31,31 @@ def use_device(device: str, compute_type: str) -> tuple[str, str]:
     default for every model load; returns the (device, compute type) that will be used."""
     speech_model.set_defaults(device=device, compute_type=compute_type)
     return speech_model.device_settings()
+
+
+def denoise_option(command):
+    """Add --denoise (as ``denoise``): a named front end applied to a derived stream only."""
+    from transcribe import denoise
+
+    return click.option(
+        "--denoise",
+        type=click.Choice(list(denoise.NAMES)),
+        default=denoise.DEFAULT,
+        show_default=True,
+        help="Denoise the audio the model hears (afftdn: ffmpeg's FFT denoiser set to the "
+        "recording's measured noise floor). Applied to a decoded copy only, never the original; "
+        "the filter is recorded in provenance. See BENCHMARKS.md for when it helps.",
+    )(command)
+
+
+def open_denoised_session(archive, rec_id: str, denoise: str):
+    """The audio session for ``rec_id`` with the front end ``denoise``, or None for none (the
+    algorithms then open their usual session)."""
+    if denoise == "none":
+        return None
+    from align.session import AudioSession, default_cache_dir
+
+    rec = archive.recording(rec_id)
+    return AudioSession(
+        archive.media_path(rec_id), rec.sha256, cache_dir=default_cache_dir(), front_end=denoise
+    )

@@ -10,7 +10,7 @@ from transcribe import engine, pipeline
 from transcribe.progress import ProgressReporter
 
 from . import archive_of
-from .model_options import device_options, use_device
+from .model_options import denoise_option, device_options, use_device
 
 
 @click.command()
@@ -36,12 +36,7 @@ from .model_options import device_options, use_device
     is_flag=True,
     help="Add and transcribe a file even if part of its audio does not decode.",
 )
-@click.option(
-    "--denoise",
-    type=click.Choice(sorted(engine.DENOISERS)),
-    default=None,
-    help="Denoise while decoding (ffmpeg afftdn); the original is not changed.",
-)
+@denoise_option
 @device_options
 @click.pass_context  # fmt: skip
 def transcribe(ctx, target, model, language, translate, force, title, allow_damaged, denoise,
@@ -76,9 +71,7 @@ def transcribe(ctx, target, model, language, translate, force, title, allow_dama
             say(f"warning: {warning}")
     else:
         rec = archive.recording(archive.resolve_id(target))
-    options = engine.TranscribeOptions(
-        device=device, compute_type=compute_type, denoise=engine.DENOISERS.get(denoise)
-    )
+    options = engine.TranscribeOptions(device=device, compute_type=compute_type, denoise=denoise)
     with progress:
         tracks = pipeline.transcribe_recording(
             archive,

@@ -1,0 +1,79 @@
+"""Named denoising front ends: what `--denoise NAME` puts between the original and the models.
+
+A front end is an ffmpeg audio filter chain applied while decoding, so it only ever changes a
+derived stream (the samples Whisper reads, the cached 16 kHz copy alignment reads); the original
+file's bytes are never touched. Transcription, alignment, quote search and batch take the same
+names from this one table, and what they write records the name and the exact filter string,
+with the parameters measured on the recording.
+
+``afftdn`` is ffmpeg's FFT denoiser told where the recording's noise floor is. Its own noise
+tracking (``tn=1``) does not find a hiss louder than the starting floor it is given: with
+``nf=-40:tn=1`` (Navar's setting before 2026-11-30) it lowered a worn tape's hiss by 0.8 dB,
+so it did almost nothing. The floor is therefore measured first: the ``FLOOR_PERCENTILE``th
+percentile of 10 ms frame levels over the first ``PROBE_S`` seconds (the pauses between words,
+where only hiss is left); on the worn bench tape that is -38 dBFS, and the filter then lowers
+the hiss by 6 to 7 dB and leaves the speech level alone. Measured with and without on the
+cassette tapes in BENCHMARKS.md, which is where the default comes from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT = "none"
+NAMES = ("none", "afftdn")
+
+PROBE_S = 120.0  # seconds decoded from the start to measure the noise floor
+FLOOR_PERCENTILE = 10  # the quiet frames: pauses, where only the background is
+AFFTDN_NR_DB = 12  # how much afftdn lowers the noise (its nr)
+AFFTDN_FLOOR_RANGE = (-80, -20)  # afftdn accepts nf in this range (dB)
+FRAME_S = 0.01
+
+
+def check(name: str | None) -> str:
+    """``name`` as a known front end (None means none); ValueError with the choices if not."""
+    name = name or DEFAULT
+    if name not in NAMES:
+        raise ValueError(f"unknown denoiser {name!r} (one of: {', '.join(NAMES)})")
+    return name
+
+
+def noise_floor_db(samples: np.ndarray, rate: int = 16000) -> float | None:
+    """The background level in dBFS: a low percentile of 10 ms frame levels; None for audio
+    with no frames or only digital silence (nothing to denoise)."""
+    size = int(rate * FRAME_S)
+    n = len(samples) // size
+    if not n:
+        return None
+    frames = samples[: n * size].reshape(n, size).astype(np.float64)
+    power = np.mean(frames**2, axis=1)
+    power = power[power > 1e-10]  # exact zeros (padding, joins) are not the background
+    if not len(power):
+        return None
+    return float(10 * np.log10(np.percentile(power, FLOOR_PERCENTILE)))
+
+
+def afftdn_filter(floor_db: float) -> str:
+    lo, hi = AFFTDN_FLOOR_RANGE
+    nf = int(round(min(max(floor_db, lo), hi)))
+    return f"afftdn=nr={AFFTDN_NR_DB}:nf={nf}"
+
+
+def filter_for(name: str | None, media: Path) -> str | None:
+    """The ffmpeg filter chain ``name`` applies to ``media`` (None for none), its parameters
+    measured on the recording (one short extra decode of its start)."""
+    name = check(name)
+    if name == "none":
+        return None
+    from .audio import decode
+
+    floor = noise_floor_db(decode(Path(media), 0.0, PROBE_S))
+    return None if floor is None else afftdn_filter(floor)
+
+
+def provenance(name: str | None, applied: str | None) -> dict:
+    """What is recorded of the front end in the provenance of what it produced: the name and
+    the exact filter string applied (with its measured parameters)."""
+    return {"denoise": check(name), "denoise_filter": applied}
