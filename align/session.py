@@ -20,19 +20,19 @@ from pathlib import Path
 
 import numpy as np
 
+from transcribe import denoise
 from transcribe.audio import SAMPLE_RATE
 from transcribe.errors import AudioError
 
+from . import audio_cache
 from .energy import Energy, EnergyOptions
 
 DECODE_TIMEOUT_S = 3600  # ffmpeg decoding a whole recording; a hung ffmpeg must not hang us
 
-# Front ends that may be applied before alignment (ffmpeg filters). The original file is never
-# changed; the filtered samples live in the cache under their own key.
-FRONT_ENDS = {
-    "none": None,
-    "afftdn": "afftdn=nr=12:nf=-40:tn=1",  # ffmpeg's FFT denoiser, tracking the noise floor
-}
+# Front ends that may be applied before alignment: the same named denoisers as transcription
+# (`--denoise`, transcribe/denoise.py). The original file is never changed; the filtered samples
+# live in the cache under a key of their own filter string.
+FRONT_ENDS = denoise.NAMES
 
 
 def default_cache_dir() -> Path:
@@ -59,6 +59,7 @@ class AudioSession:
         front_end: str = "none",
         energy_options: EnergyOptions | None = None,
         encoder_cache_windows: int = 24,
+        cache_limit_mb: float | None = None,
     ):
         if front_end not in FRONT_ENDS:
             raise ValueError(f"unknown front end {front_end!r} (one of {', '.join(FRONT_ENDS)})")
@@ -73,9 +74,25 @@ class AudioSession:
             self._tmp = tempfile.TemporaryDirectory(prefix="navar-audio-")
             cache_dir = Path(self._tmp.name)
         self.cache_dir = Path(cache_dir) / self.sha256
-        self._pcm = self.cache_dir / f"16k-{front_end}.s16"
+        # The filter with its parameters measured on this recording; keyed by it, so a change of
+        # parameters never meets samples filtered the old way.
+        self.front_end_filter = denoise.filter_for(front_end, self.path)
+        tag = ""
+        if self.front_end_filter:
+            tag = "-" + hashlib.sha256(self.front_end_filter.encode()).hexdigest()[:8]
+        self._pcm = self.cache_dir / f"16k-{front_end}{tag}.s16"
+        # Held while open, so another process's eviction never removes what we read.
+        self._in_use = audio_cache.InUse(self.cache_dir)
         if not self._pcm.is_file():
-            self._decode()
+            try:
+                self._decode()
+            except BaseException:
+                self._in_use.release()
+                raise
+        # The cap (``cache_limit_mb``, else NAVAR_AUDIO_CACHE_MB): least recently used first.
+        self.evicted = audio_cache.evict(
+            self.cache_dir.parent, audio_cache.limit_bytes(cache_limit_mb), keep=(self.sha256,)
+        )
         self._samples = np.memmap(self._pcm, dtype=np.int16, mode="r")
         self.duration = len(self._samples) / SAMPLE_RATE
         self.energy = Energy.from_session(self, energy_options or EnergyOptions())
@@ -85,8 +102,8 @@ class AudioSession:
     def _decode(self) -> None:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         cmd = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(self.path), "-map", "0:a:0"]
-        if FRONT_ENDS[self.front_end]:
-            cmd += ["-af", FRONT_ENDS[self.front_end]]
+        if self.front_end_filter:
+            cmd += ["-af", self.front_end_filter]
         cmd += ["-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le"]
         fd, part = tempfile.mkstemp(dir=self.cache_dir, suffix=".part")
         os.close(fd)
@@ -154,11 +171,14 @@ class AudioSession:
         return value
 
     def provenance(self) -> dict:
-        return {"front_end": self.front_end, "front_end_filter": FRONT_ENDS[self.front_end]}
+        return {"front_end": self.front_end, "front_end_filter": self.front_end_filter}
 
     def close(self) -> None:
         self._encoded.clear()
         self._samples = None
+        if getattr(self, "_in_use", None) is not None:
+            self._in_use.release()
+            self._in_use = None
         if self._tmp is not None:
             shutil.rmtree(self._tmp.name, ignore_errors=True)
             self._tmp = None
@@ -190,4 +210,4 @@ class WindowSession:
         return compute()  # a window is aligned once: nothing to keep
 
     def provenance(self) -> dict:
-        return {"front_end": "none", "front_end_filter": FRONT_ENDS["none"]}
+        return {"front_end": "none", "front_end_filter": None}
