@@ -171,7 +171,12 @@ class AudioSession:
         return value
 
     def provenance(self) -> dict:
-        return {"front_end": self.front_end, "front_end_filter": self.front_end_filter}
+        # The energy band actually used (measured on this recording unless fixed by options).
+        return {
+            "front_end": self.front_end,
+            "front_end_filter": self.front_end_filter,
+            "energy_band_used_hz": self.energy.provenance()["energy"]["band_used_hz"],
+        }
 
     def close(self) -> None:
         self._encoded.clear()
@@ -210,4 +215,5 @@ class WindowSession:
         return compute()  # a window is aligned once: nothing to keep
 
     def provenance(self) -> dict:
-        return {"front_end": "none", "front_end_filter": None}
+        band = self.energy.provenance()["energy"]["band_used_hz"]
+        return {"front_end": "none", "front_end_filter": None, "energy_band_used_hz": band}

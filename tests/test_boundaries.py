@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from transcribe import boundaries
 from transcribe.transcript import Segment, Word
@@ -109,3 +110,71 @@ def test_a_word_astride_the_end_of_speech_ends_with_it():
     seg = _seg([(1.0, 1.5), (1.56, 1.82)])
     boundaries.refine([seg], en)
     assert seg.words[1].start == 1.56 and seg.words[1].end <= 1.62 and seg.end <= 1.62
+
+
+# --- one energy model for transcription and alignment -------------------------------------------
+
+
+def _channel(band, hum=0.0, hiss=0.0, seconds=12.0, seed=1):
+    """Speech-like bursts (broadband noise shaped to ``band``, 0.6 s on, 0.6 s off) over mains
+    hum at 50 Hz and white hiss: a cassette channel whose band is known."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    spec = np.fft.rfft(rng.normal(0, 1, n))
+    hz = np.fft.rfftfreq(n, 1 / SR)
+    spec[(hz < band[0]) | (hz > band[1])] = 0
+    speech = np.fft.irfft(spec, n)
+    speech *= 0.1 / np.std(speech)
+    on = (np.arange(n) // int(0.6 * SR)) % 2 == 1
+    t = np.arange(n) / SR
+    x = speech * on + hum * np.sin(2 * np.pi * 50 * t) + rng.normal(0, hiss, n)
+    return x.astype(np.float32), on
+
+
+def test_the_band_follows_the_channel():
+    from transcribe.speech_energy import Energy, EnergyOptions
+
+    clean, _ = _channel((100, 7900))
+    worn, _ = _channel((250, 3400), hum=0.03, hiss=0.02)
+    lo, hi = Energy.from_samples(clean).band_hz
+    assert lo <= 150 and hi >= 7800  # clean: the whole spectrum counts
+    lo, hi = Energy.from_samples(worn).band_hz
+    assert 150 <= lo <= 300 and 3000 <= hi <= 3600  # worn: neither the hum nor the hiss above
+    fixed = Energy.from_samples(worn, EnergyOptions(band_hz=(300.0, 8000.0)))
+    assert fixed.band_hz == (300.0, 8000.0)
+    assert Energy.from_samples(worn[: SR // 2]).band_hz is None  # too short to measure: broadband
+
+
+def test_transcription_and_alignment_read_the_same_edges():
+    # The same model serves both: a piece refined by transcription at an offset and the whole
+    # recording read by an alignment session find the same voiced frames.
+    from align.energy import Energy as AlignEnergy
+    from transcribe.speech_energy import Energy
+
+    assert AlignEnergy is Energy
+    x, on = _channel((250, 3400), hum=0.03, hiss=0.02)
+    whole = Energy.from_samples(x)
+    piece = boundaries.energy(x, offset=600.0)
+    assert np.array_equal(whole.voiced, piece.voiced)
+    assert piece.time(piece.frame(603.0)) == 603.0
+    # And its voiced frames are the bursts, not the hum or the hiss between them.
+    truth = on[: len(whole.voiced) * 160].reshape(-1, 160).mean(axis=1) > 0.5
+    assert np.mean(whole.voiced == truth) > 0.95
+    assert whole.onset(1.5, limit=2.1) == pytest.approx(1.8, abs=0.03)  # bursts from 0.6 s on
+    assert piece.onset(601.5, limit=602.1) == pytest.approx(601.8, abs=0.03)
+
+
+def test_the_band_used_is_recorded(tmp_path):
+    import subprocess
+
+    from align.session import AudioSession
+
+    x, _ = _channel((250, 3400), hum=0.03, hiss=0.02)
+    wav = tmp_path / "worn.wav"
+    pcm = (x * 32767).astype(np.int16).tobytes()
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-f", "s16le", "-ar", "16000", "-ac", "1"]
+    subprocess.run([*cmd, "-i", "-", str(wav)], input=pcm, check=True, timeout=60)
+    with AudioSession(wav, cache_dir=tmp_path / "cache") as session:
+        lo, hi = session.provenance()["energy_band_used_hz"]
+        assert 150 <= lo <= 300 and 3000 <= hi <= 3600
+        assert session.energy.options.to_dict()["band_hz"] == "measured"

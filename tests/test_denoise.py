@@ -78,10 +78,8 @@ def test_an_alignment_session_denoises_a_cached_copy(hissy, tmp_path):
     before = _sha(hissy)
     cache = tmp_path / "cache"
     with AudioSession(hissy, cache_dir=cache, front_end="afftdn") as den:
-        assert den.provenance() == {
-            "front_end": "afftdn",
-            "front_end_filter": denoise.filter_for("afftdn", hissy),
-        }
+        assert den.provenance()["front_end"] == "afftdn"
+        assert den.provenance()["front_end_filter"] == denoise.filter_for("afftdn", hissy)
         assert len(list(den.cache_dir.glob("16k-afftdn-*.s16"))) == 1
         quiet = den.samples(2.2, 2.8)
     with AudioSession(hissy, cache_dir=cache) as plain:

@@ -1,77 +1,43 @@
 """Put word and segment bounds where speech is, and find quiet places to cut long audio.
 
 Whisper's word start times absorb the silence before a word (starts 200 to 750 ms early on
-clean speech, see MODELS.md), so a segment would start in the pause before its first word. We
-measure short-time energy, estimate the recording's own noise floor, and move each start forward
-to the first sustained rise above it inside the word's span. A start already inside speech is
-left alone: in running speech there is no pause to absorb. Ends get the mirror treatment.
+clean speech, see MODELS.md), so a segment would start in the pause before its first word. The
+speech is found by Navar's one energy model (speech_energy.py: levels in the recording's own
+speech band against its local noise floor, breaths and clicks left out; alignment uses the same
+one), and each start moves forward to the first sustained voiced frame inside the word's span.
+A start already inside speech is left alone: in running speech there is no pause to absorb.
+Ends get the mirror treatment.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from .speech_energy import FRAME_S, SAMPLE_RATE, Energy, EnergyOptions
 from .transcript import Segment
 
-SAMPLE_RATE = 16000
-FRAME = 0.01  # seconds per energy frame
+FRAME = FRAME_S  # seconds per energy frame
 _FRAME_SAMPLES = int(FRAME * SAMPLE_RATE)
-_FLOOR_DB = -100.0  # digital silence is clipped here so log(0) never appears
-_SUSTAIN = 3  # frames above threshold needed to call it speech (a click is not an onset)
+_SUSTAIN = 3  # frames of speech needed to call it speech (a click is not an onset)
 _MIN_WORD = 0.03  # a refined word keeps at least this much of its span
 # Quiet this long inside a word's span is a pause between words, not a stop consonant's closure
 # (those last well under 150 ms).
 _PAUSE_FRAMES = 15
+# Cuts between pieces look for the quietest stretch at all frequencies.
+_BROADBAND = EnergyOptions(band_hz=None)
 
 
-@dataclass
-class Energy:
-    """Short-time energy in dB per 10 ms frame of one stretch of audio, and its threshold."""
-
-    db: np.ndarray
-    threshold: float
-    offset: float = 0.0  # seconds: where this audio sits in the recording
-
-    def frame(self, t: float) -> int:
-        return int(round((t - self.offset) / FRAME))
-
-    def time(self, i: int) -> float:
-        return self.offset + i * FRAME
-
-    def speech_fraction(self, start: float, end: float) -> float:
-        """Share of frames in [start, end) louder than the speech threshold."""
-        a, b = max(self.frame(start), 0), min(self.frame(end), len(self.db))
-        if b <= a:
-            return 0.0
-        return float(np.mean(self.db[a:b] >= self.threshold))
-
-
-def energy(samples: np.ndarray, offset: float = 0.0) -> Energy:
-    n = len(samples) // _FRAME_SAMPLES
-    if n == 0:
-        return Energy(np.full(0, _FLOOR_DB), 0.0, offset)
-    frames = samples[: n * _FRAME_SAMPLES].reshape(n, _FRAME_SAMPLES).astype(np.float64)
-    rms = np.sqrt(np.mean(frames * frames, axis=1))
-    db = np.maximum(20 * np.log10(np.maximum(rms, 1e-10)), _FLOOR_DB)
-    return Energy(db, speech_threshold(db), offset)
-
-
-def speech_threshold(db: np.ndarray) -> float:
-    """A level between the noise floor and typical speech, from the audio's own statistics.
-
-    Room noise or tape hiss raise the floor, so a fixed level would not do; a third of the way
-    from the floor (10th percentile) to loud speech (95th), and at least 6 dB above the floor.
-    """
-    floor, loud = np.percentile(db, [10, 95])
-    return float(floor + max(6.0, 0.33 * (loud - floor)))
+def energy(
+    samples: np.ndarray, offset: float = 0.0, options: EnergyOptions | None = None
+) -> Energy:
+    """The energy model of a stretch of audio that starts at ``offset`` in the recording."""
+    return Energy.from_samples(samples, options, offset)
 
 
 def onset(en: Energy, start: float, limit: float) -> float | None:
-    """First time in [start, limit) where energy rises above threshold for _SUSTAIN frames."""
+    """First time in [start, limit) where speech lasts _SUSTAIN frames."""
     a, b = max(en.frame(start), 0), min(en.frame(limit), len(en.db))
-    hit = _sustained(en.db[a:b] >= en.threshold)
+    hit = _sustained(en.voiced[a:b])
     return None if hit is None else en.time(a + hit)
 
 
@@ -140,7 +106,7 @@ def place_stranded(segments: list[Segment], en: Energy, reach: float = 1.0) -> i
                 floor = seg.words[k - 1].start if k else max(previous - reach, 0.0)
                 a = max(en.frame(max(word.start - reach, floor)), 0)
                 b = min(en.frame(word.start), len(en.db))
-                loud = np.flatnonzero(en.db[a:b] >= en.threshold) if b > a else []
+                loud = np.flatnonzero(en.voiced[a:b]) if b > a else []
                 if len(loud):
                     word.start = word.end = round(en.time(a + int(loud[-1]) + 1), 3)
                     moved += 1
@@ -154,7 +120,7 @@ def _refined_end(en: Energy, start: float, end: float) -> float | None:
     a, b = max(en.frame(start + _MIN_WORD), 0), min(en.frame(end), len(en.db))
     if b - a < _SUSTAIN:
         return None
-    loud = en.db[a:b] >= en.threshold
+    loud = en.voiced[a:b]
     if loud[-_SUSTAIN:].all():
         return None  # the end is in sound: leave it
     hit = _sustained(loud[::-1])  # the last sustained sound, found from the end
@@ -171,7 +137,7 @@ def _refined(en: Energy, start: float, end: float) -> float | None:
     a, b = max(en.frame(start), 0), min(en.frame(end - _MIN_WORD), len(en.db))
     if b - a < _SUSTAIN:
         return None  # too short to judge
-    loud = en.db[a:b] >= en.threshold
+    loud = en.voiced[a:b]
     if loud[:_SUSTAIN].all():
         # The start is in sound: either the word really starts here (running speech), or the
         # span caught the tail of the word before. Only a real pause inside the span says which.
@@ -215,7 +181,7 @@ def quietest_cut(samples: np.ndarray, lo: int, hi: int, window: float = 0.5) -> 
     """Sample index in [lo, hi) at the centre of the quietest ``window`` seconds of audio."""
     lo, hi = max(lo, 0), min(hi, len(samples))
     win = max(int(window / FRAME), 1)
-    en = energy(samples[lo:hi])
+    en = energy(samples[lo:hi], options=_BROADBAND)
     if len(en.db) <= win:
         return hi
     # Mean energy of each window, by a running sum over frames.

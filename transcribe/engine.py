@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +27,7 @@ import numpy as np
 from . import __version__, audio, boundaries, guards, speech_model
 from . import denoise as denoising
 from .errors import AudioError
+from .speech_energy import EnergyOptions
 from .transcript import Provenance, Segment, Track, Word, segment_id
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,9 @@ class TranscribeOptions:
     # translation pass the transcription's cost, so translating never costs more. None: no cap.
     cpu_budget: float | None = None
     refine_boundaries: bool = True  # move starts to speech onsets, ends out of silence
+    # The energy model refinement reads (speech_energy.py; alignment uses the same): by default
+    # the band is measured on each piece, so a cassette's hum and hiss do not count as speech.
+    energy: EnergyOptions = field(default_factory=EnergyOptions)
     check_language: bool = True  # warn when the speech is not in the language asked for
     prepend_punctuations: str = PREPEND_PUNCTUATIONS
     append_punctuations: str = APPEND_PUNCTUATIONS
@@ -117,8 +122,9 @@ def resolve_device(options: TranscribeOptions) -> TranscribeOptions:
 
 def settings_of(options: TranscribeOptions) -> dict:
     """The settings as recorded in provenance (and compared to decide whether to redo a track).
-    ``run`` adds the denoiser's exact filter string, measured on the recording."""
-    return asdict(options)
+    ``run`` adds the denoiser's exact filter string, measured on the recording. As JSON would
+    give them back (tuples as lists), so a track read from disk compares equal."""
+    return json.loads(json.dumps(asdict(options)))
 
 
 def software() -> str:
@@ -188,7 +194,7 @@ def run(
             # piece; an asked language is checked against it, whatever the decoder writes.
             ctx.language = _detect_language(ctx, samples, speech)
         piece = _transcribe_piece(model, samples, offset, ctx.language, options)
-        energy = boundaries.energy(samples, offset)
+        energy = boundaries.energy(samples, offset, options.energy)
         for seg, struggled in piece:
             ctx.budget.step()  # the decode that produced this segment
             seg = _after(seg, ctx.covered)  # a retry may already have decoded its start
