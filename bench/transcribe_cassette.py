@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from align.normalize import normalize  # noqa: E402
 from navar.synthetic import cassette  # noqa: E402
 from transcribe import engine, guards  # noqa: E402
-from transcribe.denoise import DENOISERS  # noqa: E402
+from transcribe.denoise import NAMES as DENOISERS  # noqa: E402
 
 
 def python_denoised(name: str, media: Path, out: Path) -> Path:
