@@ -102,3 +102,9 @@ def test_a_session_opening_an_evicted_folder_makes_a_fresh_one(tmp_path, tones):
     with AudioSession(tones[0], cache_dir=cache, cache_limit_mb=0) as a:
         assert (folder / "16k-none.s16").is_file()
         assert a.samples(0.0, 3.0).size == 48000
+
+
+def test_the_cap_is_documented():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"`{audio_cache.LIMIT_ENV}`" in readme
+    assert f"default {int(audio_cache.DEFAULT_LIMIT_MB)}" in readme
