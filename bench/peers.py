@@ -94,9 +94,17 @@ def run_aeneas(tape: tapes.Tape, work: Path) -> list:
     return [[float(f.begin), float(f.end)] for f in task.sync_map_leaves() if f.is_regular]
 
 
-def child(peer: str, name: str, work: Path) -> None:
+def spoken_only(tape: tapes.Tape) -> tapes.Tape:
+    """The tape with the reference's unspoken lines taken out (the peers cannot report a line
+    as absent, and one such line can pull every later line off its place)."""
+    tape.lines = [x for x in tape.lines if x.start is not None]
+    return tape
+
+
+def child(peer: str, name: str, work: Path, spoken: bool) -> None:
     layout, channel = name.rsplit("-", 1)
     tape = tapes.build(layout, channel, work / "tapes")
+    tape = spoken_only(tape) if spoken else tape
     c0, t0 = cpu_now(), time.time()
     times = run_stable_ts(tape) if peer == "stable-ts" else run_aeneas(tape, work)
     out = {"times": times, "cpu_s": cpu_now() - c0, "wall_s": time.time() - t0,
@@ -136,7 +144,9 @@ def score(tape: tapes.Tape, times: list, cpu: float) -> dict:
     }
 
 
-def run_navar(name: str, work: Path) -> dict:
+def run_navar(name: str, work: Path, spoken: bool) -> dict:
+    if spoken:
+        return {"error": ["Navar is run with the unspoken lines only (it reports them)"]}
     cmd = [sys.executable, str(ROOT / "bench" / "tape_align.py"), "--one", name, "--work",
            str(work)]  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
@@ -155,7 +165,7 @@ def run_navar(name: str, work: Path) -> dict:
     }  # fmt: skip
 
 
-def run_peer(peer: str, name: str, work: Path, python: Path) -> dict:
+def run_peer(peer: str, name: str, work: Path, python: Path, spoken: bool) -> dict:
     if not python.is_file():
         return {"error": [f"no peers environment at {python}"]}
     # The peers' own Python: first on PATH, so the child imports torch, stable-ts and aeneas
@@ -163,6 +173,7 @@ def run_peer(peer: str, name: str, work: Path, python: Path) -> dict:
     env = {**os.environ, "PATH": f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     env.pop("VIRTUAL_ENV", None)
     cmd = ["python", __file__, "--child", peer, "--one", name, "--work", str(work)]
+    cmd += ["--spoken-only"] if spoken else []
     try:
         out = subprocess.run(
             cmd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False, env=env
@@ -181,24 +192,33 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=ROOT / "bench" / "out")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "peers.json")
     ap.add_argument("--peers-python", type=Path, default=PEERS_PYTHON)
+    ap.add_argument(
+        "--spoken-only",
+        action="store_true",
+        help="peers get the reference without its unspoken lines (Navar is not run)",
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.one, args.work)
+        child(args.child, args.one, args.work, args.spoken_only)
         return
     print(f"load: {os.getloadavg()}", flush=True)
     results = []
     for name in args.tapes:
         layout, channel = name.rsplit("-", 1)
         tape = tapes.build(layout, channel, args.work / "tapes")
+        tape = spoken_only(tape) if args.spoken_only else tape
         for aligner in args.aligners:
+            if aligner == "navar" and args.spoken_only:
+                continue
             t0 = time.time()
             if aligner == "navar":
-                got = run_navar(name, args.work)
+                got = run_navar(name, args.work, args.spoken_only)
             else:
-                got = run_peer(aligner, name, args.work, args.peers_python)
+                got = run_peer(aligner, name, args.work, args.peers_python, args.spoken_only)
             row = {"tape": name, "aligner": aligner, "audio_s": tape.duration,
+                   "reference": "spoken lines only" if args.spoken_only else "with unspoken",
                    "wall_s": round(time.time() - t0, 1), "load": os.getloadavg()[0]}  # fmt: skip
             if "error" in got:
                 row["error"] = got["error"]
