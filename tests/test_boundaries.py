@@ -137,9 +137,9 @@ def test_the_band_follows_the_channel():
     clean, _ = _channel((100, 7900))
     worn, _ = _channel((250, 3400), hum=0.03, hiss=0.02)
     lo, hi = Energy.from_samples(clean).band_hz
-    assert lo <= 150 and hi >= 7800  # clean: the whole spectrum counts
+    assert lo == 300 and hi >= 7800  # clean: the whole spectrum above the hum region counts
     lo, hi = Energy.from_samples(worn).band_hz
-    assert 150 <= lo <= 300 and 3000 <= hi <= 3600  # worn: neither the hum nor the hiss above
+    assert lo == 300 and 3000 <= hi <= 3600  # worn: not the hiss above the channel's band
     fixed = Energy.from_samples(worn, EnergyOptions(band_hz=(300.0, 8000.0)))
     assert fixed.band_hz == (300.0, 8000.0)
     assert Energy.from_samples(worn[: SR // 2]).band_hz is None  # too short to measure: broadband
@@ -176,5 +176,5 @@ def test_the_band_used_is_recorded(tmp_path):
     subprocess.run([*cmd, "-i", "-", str(wav)], input=pcm, check=True, timeout=60)
     with AudioSession(wav, cache_dir=tmp_path / "cache") as session:
         lo, hi = session.provenance()["energy_band_used_hz"]
-        assert 150 <= lo <= 300 and 3000 <= hi <= 3600
+        assert lo == 300 and 3000 <= hi <= 3600
         assert session.energy.options.to_dict()["band_hz"] == "measured"
