@@ -13,7 +13,7 @@ so it did almost nothing. The floor is therefore measured first: the ``FLOOR_PER
 percentile of 10 ms frame levels over the first ``PROBE_S`` seconds (the pauses between words,
 where only hiss is left); on the worn bench tape that is -38 dBFS, and the filter then lowers
 the hiss by 6 to 7 dB and leaves the speech level alone. Measured with and without on the
-cassette tapes in BENCHMARKS.md, which is where the default comes from.
+cassette tapes in BENCHMARKS.md, which is where the defaults below come from.
 """
 
 from __future__ import annotations
@@ -22,11 +22,16 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT = "none"
+# Defaults per use, from the measurements (BENCHMARKS.md): afftdn made Whisper base's text
+# worse on every cassette channel, so transcription runs without it; forced alignment through
+# the worn channel placed every line with it (20 of 20 against 17), so alignment runs with it.
+DEFAULT = "none"  # transcription (and quote search: not measured with a denoiser)
+DEFAULT_ALIGN = "afftdn"  # forced alignment of a transcript
 NAMES = ("none", "afftdn")
 
 PROBE_S = 120.0  # seconds decoded from the start to measure the noise floor
 FLOOR_PERCENTILE = 10  # the quiet frames: pauses, where only the background is
+SILENT_FLOOR_DB = -70.0  # a floor below this is (near) digital silence: nothing to denoise
 AFFTDN_NR_DB = 12  # how much afftdn lowers the noise (its nr)
 AFFTDN_FLOOR_RANGE = (-80, -20)  # afftdn accepts nf in this range (dB)
 FRAME_S = 0.01
@@ -41,18 +46,17 @@ def check(name: str | None) -> str:
 
 
 def noise_floor_db(samples: np.ndarray, rate: int = 16000) -> float | None:
-    """The background level in dBFS: a low percentile of 10 ms frame levels; None for audio
-    with no frames or only digital silence (nothing to denoise)."""
+    """The background level in dBFS: a low percentile of 10 ms frame levels (the pauses); None
+    when that is digital silence or near it (below ``SILENT_FLOOR_DB``): synthetic or
+    digitally cleaned audio has no noise to remove, and its quiet frames are speech."""
     size = int(rate * FRAME_S)
     n = len(samples) // size
     if not n:
         return None
     frames = samples[: n * size].reshape(n, size).astype(np.float64)
     power = np.mean(frames**2, axis=1)
-    power = power[power > 1e-10]  # exact zeros (padding, joins) are not the background
-    if not len(power):
-        return None
-    return float(10 * np.log10(np.percentile(power, FLOOR_PERCENTILE)))
+    floor = float(10 * np.log10(np.percentile(power, FLOOR_PERCENTILE) + 1e-18))
+    return None if floor < SILENT_FLOOR_DB else floor
 
 
 def afftdn_filter(floor_db: float) -> str:
@@ -70,7 +74,7 @@ def filter_for(name: str | None, media: Path) -> str | None:
     from .audio import decode
 
     floor = noise_floor_db(decode(Path(media), 0.0, PROBE_S))
-    return None if floor is None else afftdn_filter(floor)
+    return None if floor is None else afftdn_filter(floor)  # None: no noise, nothing applied
 
 
 def provenance(name: str | None, applied: str | None) -> dict:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from align import forced
 from align.session import AudioSession, default_cache_dir
-from transcribe import engine, pipeline, speech_model
+from transcribe import denoise, engine, pipeline, speech_model
 from transcribe.archive import Archive
 from transcribe.errors import AudioError, NavarError
 
@@ -53,7 +53,9 @@ class WorkOptions:
     cpu_threads: int = 0  # 0: all cores; a local batch divides the cores between its workers
     device: str = "auto"  # cpu, cuda or auto, on whichever machine the worker runs
     compute_type: str = "default"
-    denoise: str = "none"  # a named front end (transcribe.denoise) for transcription and align
+    # A named front end (transcribe/denoise.py) for every stage; None: each stage's default
+    # (transcription none, alignment afftdn: what the cassette measurements chose).
+    denoise: str | None = None
 
     def stages(self, has_reference: bool) -> list[str]:
         out = ["add", "transcribe"]
@@ -184,7 +186,9 @@ def run_stage(
             progress(min(1.0, done / (total or rec.duration or 1.0)))
 
         opts = engine.TranscribeOptions(
-            device=options.device, compute_type=options.compute_type, denoise=options.denoise
+            device=options.device,
+            compute_type=options.compute_type,
+            denoise=options.denoise or denoise.DEFAULT,
         )
         pipeline.transcribe_recording(
             archive, rec_id, model=options.model, language=options.language,
@@ -205,10 +209,11 @@ def align_reference(
 ) -> list[str]:
     """Put the reference transcript in time against the recording, and save it as a track."""
     session = None
-    if options.denoise != "none":
+    front_end = options.denoise or denoise.DEFAULT_ALIGN
+    if front_end != "none":
         rec = archive.recording(rec_id)
         path, cache = archive.media_path(rec_id), default_cache_dir()
-        session = AudioSession(path, rec.sha256, cache_dir=cache, front_end=options.denoise)
+        session = AudioSession(path, rec.sha256, cache_dir=cache, front_end=front_end)
     try:
         result = forced.align_reference(
             archive, rec_id, reference, language=options.language, model=options.model,

@@ -12,7 +12,7 @@ from align.clip import clip_citation, write_clip
 from align.forced import align_reference
 from align.quotes import find_quotes
 from align.translation import align_translation
-from transcribe import atomic, subtitles
+from transcribe import atomic, denoise, subtitles
 from transcribe.archive import valid_track_id
 from transcribe.errors import ArchiveError
 
@@ -33,7 +33,7 @@ _LANG = click.Choice(["fa", "en"])
 @click.option("--model", default=None, help="Speech model for checking against the audio.")
 @click.option("--no-verify", is_flag=True, help="Text only: do not check against the audio.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@denoise_option
+@denoise_option(denoise.DEFAULT)
 @device_options
 @click.pass_context
 def find(ctx, recording, quote, language, limit, model, no_verify, as_json, denoise, device,
@@ -83,7 +83,7 @@ def find(ctx, recording, quote, language, limit, model, no_verify, as_json, deno
 @click.option("--model", default=None, help="Speech model for the forced alignment.")
 @click.option("--force", is_flag=True, help="Replace a human track of the same id (the "
               "previous one is kept in transcripts/ID/versions/).")  # fmt: skip
-@denoise_option
+@denoise_option(denoise.DEFAULT_ALIGN)
 @device_options
 @click.pass_context
 def align(ctx, recording, reference, translation, language, model, force, denoise, device,

@@ -48,7 +48,7 @@ from .model_options import denoise_option, device_options, use_device
     help="Run on this Dask scheduler's workers (the archive must be on a shared path).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@denoise_option
+@denoise_option(None)
 @device_options
 @click.pass_context
 def batch(ctx, folders, workers, translate, reference_dir, model, language, allow_damaged,

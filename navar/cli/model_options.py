@@ -33,19 +33,25 @@ def use_device(device: str, compute_type: str) -> tuple[str, str]:
     return speech_model.device_settings()
 
 
-def denoise_option(command):
-    """Add --denoise (as ``denoise``): a named front end applied to a derived stream only."""
+def denoise_option(default: str | None):
+    """--denoise (as ``denoise``): a named front end applied to a derived stream only.
+    ``default`` is the command's (None: each stage's own, for batch)."""
     from transcribe import denoise
 
-    return click.option(
-        "--denoise",
-        type=click.Choice(list(denoise.NAMES)),
-        default=denoise.DEFAULT,
-        show_default=True,
-        help="Denoise the audio the model hears (afftdn: ffmpeg's FFT denoiser set to the "
-        "recording's measured noise floor). Applied to a decoded copy only, never the original; "
-        "the filter is recorded in provenance. See BENCHMARKS.md for when it helps.",
-    )(command)
+    said = {None: "transcription none, alignment " + denoise.DEFAULT_ALIGN}.get(default, default)
+
+    def add(command):
+        return click.option(
+            "--denoise",
+            type=click.Choice(list(denoise.NAMES)),
+            default=default,
+            help="Denoise the audio the model hears (afftdn: ffmpeg's FFT denoiser set to the "
+            "recording's measured noise floor). Applied to a decoded copy only, never the "
+            f"original; the filter is recorded in provenance. Default: {said} (measured on "
+            "cassette tapes, BENCHMARKS.md).",
+        )(command)
+
+    return add
 
 
 def open_denoised_session(archive, rec_id: str, denoise: str):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from transcribe import engine, pipeline
+from transcribe import denoise, engine, pipeline
 from transcribe.progress import ProgressReporter
 
 from . import archive_of
@@ -36,7 +36,7 @@ from .model_options import denoise_option, device_options, use_device
     is_flag=True,
     help="Add and transcribe a file even if part of its audio does not decode.",
 )
-@denoise_option
+@denoise_option(denoise.DEFAULT)
 @device_options
 @click.pass_context  # fmt: skip
 def transcribe(ctx, target, model, language, translate, force, title, allow_damaged, denoise,
