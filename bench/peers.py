@@ -46,6 +46,8 @@ import tapes  # noqa: E402
 
 PEERS_PYTHON = Path(os.environ.get("NAVAR_PEERS_PYTHON", "/work/peers/.venv/bin/python"))
 MODEL = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "navar/models"
+# `navar align`'s default front end; kept literal here so the peers' child needs no Navar import.
+DEFAULT_ALIGN = "afftdn"
 TAPES = ["real-clean", "real-decent", "real-worn", "two_voice-clean"]
 TIMEOUT_S = 4 * 3600
 
@@ -144,11 +146,11 @@ def score(tape: tapes.Tape, times: list, cpu: float) -> dict:
     }
 
 
-def run_navar(name: str, work: Path, spoken: bool) -> dict:
+def run_navar(name: str, work: Path, spoken: bool, front_end: str) -> dict:
     if spoken:
         return {"error": ["Navar is run with the unspoken lines only (it reports them)"]}
     cmd = [sys.executable, str(ROOT / "bench" / "tape_align.py"), "--one", name, "--work",
-           str(work)]  # fmt: skip
+           str(work), "--front-end", front_end]  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
     if out.returncode != 0:
         return {"error": out.stderr.strip().splitlines()[-1:]}
@@ -197,6 +199,11 @@ def main() -> None:
         action="store_true",
         help="peers get the reference without its unspoken lines (Navar is not run)",
     )
+    ap.add_argument(
+        "--navar-denoise",
+        default=DEFAULT_ALIGN,
+        help="Navar's front end (default: what `navar align` uses)",
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -214,10 +221,11 @@ def main() -> None:
                 continue
             t0 = time.time()
             if aligner == "navar":
-                got = run_navar(name, args.work, args.spoken_only)
+                got = run_navar(name, args.work, args.spoken_only, args.navar_denoise)
             else:
                 got = run_peer(aligner, name, args.work, args.peers_python, args.spoken_only)
-            row = {"tape": name, "aligner": aligner, "audio_s": tape.duration,
+            who = f"navar (denoise {args.navar_denoise})" if aligner == "navar" else aligner
+            row = {"tape": name, "aligner": who, "audio_s": tape.duration,
                    "reference": "spoken lines only" if args.spoken_only else "with unspoken",
                    "wall_s": round(time.time() - t0, 1), "load": os.getloadavg()[0]}  # fmt: skip
             if "error" in got:

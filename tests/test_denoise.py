@@ -98,3 +98,15 @@ def test_every_model_command_takes_the_same_denoise_names(command):
     result = CliRunner().invoke(main, [command, "--help"])
     assert result.exit_code == 0
     assert "--denoise [none|afftdn]" in result.output
+
+
+def test_the_peers_bench_runs_navar_as_navar_align_does():
+    import ast
+
+    source = (Path(__file__).resolve().parents[1] / "bench" / "peers.py").read_text()
+    (value,) = [
+        n.value.value
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "DEFAULT_ALIGN"
+    ]
+    assert value == denoise.DEFAULT_ALIGN
