@@ -7,6 +7,12 @@ model runs; the browser tests (test_editor_browser.py) save corrected Persian wo
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pytest
 from conftest import EN_LINES, build_player_archive
@@ -15,6 +21,7 @@ from web.app import create_app
 
 SECRET = "s3cret-for-tests-" + "x" * 20
 ORIGIN = "http://localhost"
+NAVAR = Path(sys.executable).parent / "navar"
 
 
 @pytest.fixture
@@ -280,3 +287,31 @@ def test_bad_edits_get_one_clear_line_and_change_nothing(app, edit_archive, rows
     assert response.status_code == 400
     assert says in response.get_json()["error"]
     assert not archive.has_track(rec.id, "fa.reference")
+
+
+def test_serve_edit_prints_a_login_link_with_a_fresh_secret(player_archive, tmp_path):
+    archive, rec = player_archive
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "XDG_CACHE_HOME": str(tmp_path)}
+    links = []
+    for _ in range(2):
+        proc = subprocess.Popen(
+            [str(NAVAR), "--archive", str(archive.root), "serve", "--port", "0", "--edit"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+        )  # fmt: skip
+        try:
+            lines = [proc.stdout.readline() for _ in range(4)]
+            said = lines[3]
+            assert said.startswith("Editing is on."), lines
+            link = said.split(": ", 1)[1].strip()
+            assert link.startswith("http://127.0.0.1:") and "/edit/login?key=" in link
+            with urllib.request.urlopen(link, timeout=10) as r:
+                assert r.status == 200 and 'name="name"' in r.read().decode("utf-8")
+            wrong = link.split("key=")[0] + "key=" + "a" * 43
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(wrong, timeout=10)
+            assert refused.value.code == 403
+            links.append(link)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    assert links[0].split("key=")[1] != links[1].split("key=")[1]  # a new secret each start
