@@ -196,8 +196,8 @@ def _aligned(g: _Group, ids, window, decode, scorer, language) -> list[Segment]:
             s.flags.append("words-untimed")
         return segs
     samples = decode(lo, hi - lo)
-    session = WindowSession(samples)  # only the window: the words cannot leave it
-    spotter = Spotter(scorer.for_task(language, "transcribe"), session)
+    spotter = _spotter(samples, scorer, language)
+    session = spotter.session
     energy = session.energy
     aligned = spotter.align_pieces([line.text for line in g.lines], 0.0)
     duration = len(samples) / SAMPLE_RATE
@@ -221,6 +221,46 @@ def _aligned(g: _Group, ids, window, decode, scorer, language) -> list[Segment]:
             out.append(Segment(sid, lo, hi, line.text, speaker=line.speaker,
                                flags=["edited", "words-untimed"]))  # fmt: skip
     return out
+
+
+def _spotter(samples: np.ndarray, scorer, language: str) -> Spotter:
+    session = WindowSession(samples)  # only the window: the words cannot leave it
+    return Spotter(scorer.for_task(language, "transcribe"), session)
+
+
+def window_of(
+    track: Track, ids: Sequence[str], options: EditOptions | None = None
+) -> tuple[float, float] | None:
+    """The audio window a changed line of the segments ``ids`` would be aligned in; None when
+    it would not be aligned (a translation, untimed segments, a window over 30 s)."""
+    options = options or EditOptions()
+    order = {s.id: i for i, s in enumerate(track.segments)}
+    if track.kind in TRANSLATION_KINDS or not ids or any(i not in order for i in ids):
+        return None
+    parents = sorted((track.segments[order[i]] for i in dict.fromkeys(ids)),
+                     key=lambda s: order[s.id])  # fmt: skip
+    window = _window(track, parents, order, options.margin_s)
+    if window is None or window[1] - window[0] > WINDOW_S - 0.5:
+        return None
+    return window
+
+
+def prepare_window(
+    track: Track,
+    ids: Sequence[str],
+    decode: Callable[[float, float], np.ndarray],
+    scorer,
+    options: EditOptions | None = None,
+) -> tuple[float, float] | None:
+    """Encode the window of ``ids`` now, while a person is still correcting the segment: with
+    a scorer that remembers what it encoded (``web.editing``), the save then skips the encoder,
+    the slow part of aligning it. Returns the window, or None if there is none to align."""
+    window = window_of(track, ids, options)
+    if window is not None:
+        lo, hi = window
+        spotter = _spotter(decode(lo, hi - lo), scorer, track.language)
+        spotter.encode(spotter.clamp(0.0))  # the call align_pieces makes first
+    return window
 
 
 def _sharpen(words: list[Word], energy: Energy, offset: float) -> None:

@@ -61,22 +61,25 @@ def save_revision(
     options: EditOptions | None = None,
     source_label: str | None = None,
     inputs: Sequence[Path] = (),
+    decode: Callable[[float, float], object] | None = None,
 ) -> Revision:
     """Re-align ``lines`` (an edit of ``source``, whose file had SHA-256 ``digest``) and save
     them as ``target_id`` (default: the human track of ``source``'s language and kind).
 
     ``scorer_for(language)`` gives the caller's Scorer (loaded once by it); translations need
-    none. ``source_label`` names where the edit came from (a file name, "browser editor")."""
+    none. ``source_label`` names where the edit came from (a file name, "browser editor");
+    ``decode(start, seconds)`` gives the recording's samples (default: ffmpeg on its file)."""
     options = options or EditOptions()
     if not lines:
         raise FormatError("no lines left to save")
     target_id = target_id or human_track_id(source)
     translation = source.kind in TRANSLATION_KINDS
     scorer = scorer_for(source.language) if scorer_for and not translation else None
-    media = archive.media_path(rec.id)
+    if decode is None:
+        media = archive.media_path(rec.id)
 
-    def decode(start: float, seconds: float):
-        return audio.decode(media, start, seconds)
+        def decode(start: float, seconds: float):
+            return audio.decode(media, start, seconds)
 
     result = apply_edit(source, lines, decode if scorer else None, scorer, options)
     previous = archive.track(rec.id, target_id) if archive.has_track(rec.id, target_id) else None

@@ -315,3 +315,36 @@ def test_serve_edit_prints_a_login_link_with_a_fresh_secret(player_archive, tmp_
             proc.terminate()
             proc.wait(10)
     assert links[0].split("key=")[1] != links[1].split("key=")[1]  # a new secret each start
+
+
+def test_a_prepared_window_is_encoded_once_and_aligns_as_a_cold_save(edit_archive, tmp_path, model):
+    archive, rec = edit_archive
+    asr = archive.track(rec.id, "fa.asr")
+    fixed = asr.segments[1].text.replace("نه", "ده")  # a one-word correction
+    saved = []
+    for prepared in (True, False):
+        app = make_app(archive, tmp_path)
+        client = app.test_client()
+        csrf = login(client)
+        if prepared:  # what the page asks for as the person starts typing in the segment
+            url = f"/api/edit/recordings/{rec.id}/tracks/fa.asr/prepare"
+            r = client.post(url, json={"ids": ["s00002"]},
+                            headers={"Origin": ORIGIN, "X-CSRF-Token": csrf})  # fmt: skip
+            assert r.status_code == 200 and r.get_json()["prepared"] is True
+            lo, hi = r.get_json()["window"]
+            seg = asr.segments[1]  # its window: its edges widened by the margin
+            assert (lo, hi) == pytest.approx((seg.start - 0.5, seg.end + 0.5), abs=1e-3)
+            assert len(app.extensions["navar_edit"].encodings) == 1
+            bad = client.post(url, json={"ids": ["nope"]},
+                              headers={"Origin": ORIGIN, "X-CSRF-Token": csrf})  # fmt: skip
+            assert bad.status_code == 400
+        b = base(client, rec)
+        rows = rows_of(b["track"])
+        rows[1]["text"] = fixed
+        body = {"digest": b["digest"], "target_digest": None, "rows": rows}
+        response = post_save(client, rec, "fa.asr", body, csrf)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert len(app.extensions["navar_edit"].encodings) == 1  # the save encoded nothing new
+        saved.append(archive.track(rec.id, "fa.reference").segment("s00002"))
+        archive.delete_track(rec.id, "fa.reference")
+    assert saved[0].words and saved[0] == saved[1]

@@ -28,12 +28,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
 from flask import (
     Blueprint,
     Flask,
@@ -49,8 +53,9 @@ from flask import (
 )
 from werkzeug.exceptions import BadRequest, Conflict, Forbidden, ServiceUnavailable
 
-from align.corrections import EditOptions
+from align.corrections import EditOptions, prepare_window
 from align.revision import human_track_id, save_revision
+from transcribe import audio
 from transcribe.archive import Archive
 from transcribe.edit_text import EditLine
 from transcribe.errors import NavarError
@@ -61,6 +66,7 @@ from transcribe.transcript import track_to_dict
 from . import track_diff
 from .library import Library, recording_summary, safe_track_id
 
+log = logging.getLogger(__name__)
 bp = Blueprint("editing", __name__)
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -69,6 +75,44 @@ MAX_NAME = 80  # characters of an editor's or speaker's name
 MAX_ROWS = 20_000  # segments in one save (a 3-hour tape has a few thousand)
 MAX_TEXT = 5_000  # characters in one segment
 MAX_BODY = 16 * 1024 * 1024
+# Windows whose samples and encoder output are kept for saves (about 3 MB each with Whisper
+# base): enough for the segments a few people are correcting at once.
+REMEMBERED_WINDOWS = 16
+
+
+class RememberingScorer:
+    """A Scorer that keeps the encoder output of the windows it encoded last, keyed by their
+    samples: the window a person is correcting is encoded while they type (``prepare``), and
+    their save aligns it without the encoder's second. Encodings run one at a time, so a save
+    that arrives while its window is being prepared waits for that instead of doing it twice."""
+
+    def __init__(self, scorer, memory: OrderedDict, lock: threading.Lock, size: int):
+        self.scorer = scorer
+        self._memory = memory
+        self._lock = lock
+        self._size = size
+
+    def __getattr__(self, name):
+        return getattr(self.scorer, name)
+
+    def for_task(self, language: str, task: str) -> RememberingScorer:
+        inner = self.scorer.for_task(language, task)
+        if inner is self.scorer:
+            return self
+        return RememberingScorer(inner, self._memory, self._lock, self._size)
+
+    def encode(self, samples):
+        samples = np.ascontiguousarray(samples, dtype=np.float32)
+        key = (self.scorer.name, self.scorer.language, hashlib.sha256(samples.tobytes()).digest())
+        with self._lock:
+            if key in self._memory:
+                self._memory.move_to_end(key)
+                return self._memory[key]
+            value = self.scorer.encode(samples)
+            self._memory[key] = value
+            while len(self._memory) > self._size:
+                self._memory.popitem(last=False)
+            return value
 
 
 @dataclass
@@ -78,15 +122,54 @@ class EditState:
     model: str | None = None
     options: EditOptions = field(default_factory=EditOptions)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    model_lock: threading.Lock = field(default_factory=threading.Lock)
     scorers: dict = field(default_factory=dict)
     timings: list = field(default_factory=list)  # seconds of the last saves, for the benchmark
 
-    def scorer_for(self, language: str):
-        if language not in self.scorers:
-            from align.scorer import open_scorer
+    encodings: OrderedDict = field(default_factory=OrderedDict)
+    encode_lock: threading.Lock = field(default_factory=threading.Lock)
+    samples: OrderedDict = field(default_factory=OrderedDict)
+    samples_lock: threading.Lock = field(default_factory=threading.Lock)
 
-            self.scorers[language] = open_scorer(self.model, language)
-        return self.scorers[language]
+    def scorer_for(self, language: str):
+        with self.model_lock:  # the start-up prewarm and a first save may ask at once
+            if language not in self.scorers:
+                from align.scorer import open_scorer
+
+                scorer = open_scorer(self.model, language)
+                self.scorers[language] = RememberingScorer(
+                    scorer, self.encodings, self.encode_lock, REMEMBERED_WINDOWS
+                )
+            return self.scorers[language]
+
+    def decoder(self, media: Path):
+        """``decode(start, seconds)`` of ``media``, remembering the last windows decoded (a
+        prepared window is decoded once, not again at the save)."""
+        st = media.stat()
+        stamp = (str(media), st.st_mtime_ns, st.st_size)
+
+        def decode(start: float, seconds: float):
+            key = (stamp, round(start, 3), round(seconds, 3))
+            with self.samples_lock:
+                if key in self.samples:
+                    self.samples.move_to_end(key)
+                    return self.samples[key]
+            value = audio.decode(media, start, seconds)
+            with self.samples_lock:
+                self.samples[key] = value
+                while len(self.samples) > REMEMBERED_WINDOWS:
+                    self.samples.popitem(last=False)
+            return value
+
+        return decode
+
+    def prewarm(self, languages) -> None:
+        """Load the model before the first save, so that save is as quick as the rest."""
+        for language in dict.fromkeys(languages):
+            try:
+                self.scorer_for(language)
+            except NavarError as exc:  # said again, to the person, when they save
+                log.warning("the speech model for re-aligning edits did not load: %s", exc)
 
 
 def new_secret() -> str:
@@ -342,7 +425,7 @@ def save(rec_id: str, track_id: str):
             revision = save_revision(
                 archive, archive.recording(rec.id), source, lines, g.editor, digest,
                 target_id=target, scorer_for=edit.scorer_for, options=edit.options,
-                source_label="browser editor",
+                source_label="browser editor", decode=edit.decoder(library().media_path(rec)),
             )  # fmt: skip
         except NavarError as exc:
             if type(exc).__name__ == "ModelLoadError":
@@ -368,6 +451,26 @@ def save(rec_id: str, track_id: str):
 
 def _digest_or_none(archive: Archive, rec_id: str, track_id: str) -> str | None:
     return archive.track_digest(rec_id, track_id) if archive.has_track(rec_id, track_id) else None
+
+
+@bp.post("/api/edit/recordings/<rec_id>/tracks/<track_id>/prepare")
+def prepare(rec_id: str, track_id: str):
+    """A person started correcting the segments ``ids`` (JSON body): encode their window now,
+    so the save only has to align it. Writes nothing."""
+    body = request.get_json(silent=True)
+    ids = body.get("ids") if isinstance(body, dict) else None
+    archive = writable_archive()
+    rec, source = _source(archive, rec_id, track_id)
+    known = {s.id for s in source.segments}
+    if not isinstance(ids, list) or not ids or not all(i in known for i in ids):
+        raise BadRequest("Name the segments being corrected (ids).")
+    edit = state()
+    try:
+        window = prepare_window(source, ids, edit.decoder(library().media_path(rec)),
+                                edit.scorer_for(source.language), edit.options)  # fmt: skip
+    except NavarError as exc:  # the save will say it again; preparing is only a head start
+        raise ServiceUnavailable(str(exc)) from exc
+    return jsonify(prepared=window is not None, window=window)
 
 
 def _stale(archive: Archive, rec_id: str, target: str, rows):

@@ -64,6 +64,10 @@ def serve(ctx, host, port, threads, trusted_hosts, find_time_limit, edit, edit_m
         raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror})") from exc
     # Parse the newest transcripts now, so the first visitor does not wait for it.
     threading.Thread(target=app.extensions["navar"].prewarm, daemon=True).start()
+    if edit:  # the speech model, loaded now so the first correction saves as fast as the rest
+        languages = [r.language for r in app.extensions["navar"].recordings()] or ["fa"]
+        threading.Thread(target=app.extensions["navar_edit"].prewarm, args=(languages,),
+                         daemon=True).start()  # fmt: skip
     # The public routes never write; the server itself keeps the derived search index fresh.
     # Through the app's view of the archive: a damaged track is skipped, its recording's
     # other tracks are still indexed.

@@ -23,6 +23,7 @@
   const PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹";
 
   const state = { trackId: null, base: null, rows: [], speakers: [], saving: false };
+  state.prepared = new Map(); // "digest:ids" -> asked | ready | failed
   window.navarEditor = state; // for tests and the curious
 
   function el(tag, attrs, text) {
@@ -230,6 +231,7 @@
     text.addEventListener("input", () => {
       if (state.rtl) persianise(text);
       row.text = text.value;
+      prepare(row);
     });
     text.addEventListener("keydown", (ev) => typingKey(ev, row, text));
     li.appendChild(text);
@@ -263,6 +265,30 @@
       li.appendChild(details);
     }
     return li;
+  }
+
+  // While the person types, the server encodes the segment's audio window, so the save only
+  // has to align the words (once per segment and version; nothing is written).
+  function groupIds(row) {
+    let h = state.rows.indexOf(row);
+    while (h > 0 && !state.rows[h].ids.length) h--;
+    return h >= 0 ? state.rows[h].ids : [];
+  }
+
+  function prepare(row) {
+    const ids = groupIds(row);
+    const key = `${state.base.digest}:${ids.join("+")}`;
+    const translation = ["mt", "reference-translation"].includes(state.base.track.kind);
+    if (!ids.length || translation || state.prepared.has(key)) return;
+    state.prepared.set(key, "asked");
+    fetch(`/api/edit/recordings/${rec.id}/tracks/${encodeURIComponent(state.trackId)}/prepare`, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": data.csrf },
+      body: JSON.stringify({ ids }),
+    })
+      .then((r) => state.prepared.set(key, r.ok ? "ready" : "failed"))
+      .catch(() => state.prepared.set(key, "failed"));
   }
 
   function persianise(text) {
@@ -352,6 +378,7 @@
     const part = { ids: [], text: after, speaker: row.speaker, start: null, end: null,
                    moved: false, words: [], flags: [] }; // prettier-ignore
     state.rows.splice(i + 1, 0, part);
+    prepare(row);
     render();
     rowsEl.children[i + 1].querySelector("textarea").focus();
     statusEl.textContent = tr("edit_unsaved");
@@ -376,6 +403,7 @@
       row.end = next.end;
     }
     state.rows.splice(i + 1, 1);
+    prepare(row);
     render();
     statusEl.textContent = tr("edit_unsaved");
   }
