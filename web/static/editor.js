@@ -76,7 +76,6 @@
   const speakerList = el("datalist", { id: "edit-speakers" });
   panel.appendChild(speakerList);
   const rowsEl = el("ol", { id: "edit-rows", class: "edit-rows" });
-  panel.appendChild(rowsEl);
   const actions = el("div", { class: "edit-actions" });
   const saveBtn = button(tr("edit_save"), "edit-save", () => save());
   saveBtn.id = "edit-save";
@@ -109,6 +108,7 @@
   const diffOut = el("div", { id: "diff-out", class: "diff-out" });
   diffBox.appendChild(diffOut);
   panel.appendChild(diffBox);
+  panel.appendChild(rowsEl); // below the save button and the versions: the long part
 
   const transcriptEl = document.getElementById("transcript");
   transcriptEl.parentNode.insertBefore(panel, transcriptEl);
@@ -205,7 +205,6 @@
       b.disabled = !timed;
       meta.appendChild(b);
     }
-    li.appendChild(meta);
 
     const speakerLabel = el("label", { class: "edit-speaker-label" }, tr("edit_speaker") + " ");
     const speaker = el("input", {
@@ -218,7 +217,8 @@
     speaker.value = row.speaker;
     speaker.addEventListener("input", () => (row.speaker = speaker.value));
     speakerLabel.appendChild(speaker);
-    li.appendChild(speakerLabel);
+    meta.appendChild(speakerLabel);
+    li.appendChild(meta);
 
     const text = el("textarea", {
       class: "edit-text",
@@ -456,7 +456,12 @@
       state.stale = false;
       show({ track: out.track, digest: out.digest, target: out.target,
              target_digest: out.target_digest, speakers: out.speakers }); // prettier-ignore
-      state.lastSave = { ms: performance.now() - started, changed: out.changed };
+      const server = /dur=([0-9.]+)/.exec(res.headers.get("Server-Timing") || "");
+      state.lastSave = {
+        ms: performance.now() - started,
+        serverMs: server ? Number(server[1]) : null,
+        changed: out.changed,
+      };
       const known = [...trackSelect.options].map((o) => o.value);
       if (!known.includes(out.target)) trackSelect.appendChild(el("option", { value: out.target }, out.target));
       trackSelect.value = out.target;
