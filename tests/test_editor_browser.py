@@ -206,7 +206,10 @@ def test_split_merge_speakers_and_what_changed(contexts, live, edit_archive, mod
     assert removed.count() == 1 and "مدرسه" in removed.inner_text()
     assert removed.locator(".visually-hidden").inner_text().strip() == "removed:"
     assert page.locator("#diff-out ins").count() == 0
-    assert "0 words added, 1 removed" in page.locator("#diff-out .diff-counts").inner_text()
+    assert "added: 0; removed: 1" in page.locator("#diff-out .diff-counts").inner_text()
+    # Unchanged words are shown only beside the change: not the whole transcript.
+    shown = page.locator("#diff-out .diff-text").inner_text()
+    assert "…" in shown and FA_LINES[0] not in shown
     assert not page.errors, page.errors
 
 

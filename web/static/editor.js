@@ -254,9 +254,9 @@
       const list = el("ol", { dir: state.rtl ? "rtl" : "ltr" });
       for (const w of row.words) {
         const item = el("li", { class: "edit-word" });
-        item.appendChild(el("span", { class: "word", lang: state.lang }, w.text.trim()));
+        item.appendChild(el("bdi", { class: "word", lang: state.lang }, w.text.trim()));
         item.appendChild(document.createTextNode(" "));
-        item.appendChild(el("span", { class: "word-time", dir: "ltr" }, `${stamp(w.start)}–${stamp(w.end)}`));
+        item.appendChild(el("bdi", { class: "word-time", dir: "ltr" }, `${stamp(w.start)}–${stamp(w.end)}`));
         item.dataset.start = w.start;
         item.dataset.end = w.end;
         list.appendChild(item);
@@ -503,6 +503,17 @@
     diffBox.hidden = list.length < 2;
   }
 
+  // Unchanged words only as context: a few beside each change, the rest left out (…).
+  const CONTEXT_WORDS = 8;
+  function context(text, changeBefore, changeAfter) {
+    const words = text.split(" ");
+    const keep = (changeBefore ? CONTEXT_WORDS : 0) + (changeAfter ? CONTEXT_WORDS : 0);
+    if (words.length <= keep + 1) return text;
+    const head = changeBefore ? words.slice(0, CONTEXT_WORDS) : [];
+    const tail = changeAfter ? words.slice(-CONTEXT_WORDS) : [];
+    return [...head, "…", ...tail].join(" ");
+  }
+
   async function showDiff() {
     diffOut.textContent = "";
     const q = new URLSearchParams({ from: fromSel.value, to: toSel.value });
@@ -518,17 +529,17 @@
       el("p", { class: "diff-counts" }, tr("diff_counts", { added: digits(c.added), removed: digits(c.removed) }))
     );
     const text = el("p", { class: "diff-text", dir: state.rtl ? "rtl" : "ltr", lang: state.lang });
-    for (const op of out.ops) {
+    out.ops.forEach((op, k) => {
       if (op.op === "same") {
-        text.appendChild(document.createTextNode(` ${op.text} `));
-        continue;
+        text.appendChild(document.createTextNode(` ${context(op.text, k > 0, k < out.ops.length - 1)} `));
+        return;
       }
       // Not colour alone: <ins>/<del> are announced, and marked by underline and strike-through.
       const node = el(op.op === "added" ? "ins" : "del", {});
       node.appendChild(el("span", { class: "visually-hidden" }, tr(op.op === "added" ? "diff_added" : "diff_removed") + " "));
       node.appendChild(document.createTextNode(op.text));
       text.appendChild(node);
-    }
+    });
     diffOut.appendChild(text);
   }
 
