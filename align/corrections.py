@@ -9,7 +9,9 @@ Given the edited track and the lines of its edit (``transcribe.edit_text``):
   the neighbouring segments; the lines a segment was split into share its window and are
   aligned together, in order; a merged line gets the union of its segments' windows;
 - a translation's changed line (no audio in its language) keeps its old window as its span and
-  has no word times.
+  has no word times;
+- a line with edges a person set (``EditLine.span``) takes them: its words keep their times
+  inside them, or, if its text changed, are aligned inside exactly those edges.
 
 A function of its inputs: the caller decodes audio (``decode(start, seconds)``) and builds the
 model.
@@ -86,19 +88,27 @@ def apply_edit(
     for g in groups:
         parents = sorted((track.segments[order[p]] for p in g.parents), key=lambda s: order[s.id])
         line = g.lines[0]
+        span = _span(g.lines)
         if len(g.lines) == 1 and len(parents) == 1 and _same(line.text, parents[0].text):
             seg = copy.deepcopy(parents[0])
             seg.speaker = line.speaker
             result.segments.append(seg)
-            result.unchanged.append(seg.id)
+            if span is None or (seg.start, seg.end) == span:
+                result.unchanged.append(seg.id)
+            else:  # the same words with new edges: their times stay, inside the edges
+                _move_edges(seg, span)
+                result.changed.append(seg.id)
             continue
         ids = _new_ids(parents[0].id, len(g.lines), taken)
         translation = track.kind in TRANSLATION_KINDS  # keeps its old span, not widened
-        window = _window(track, parents, order, 0.0 if translation else options.margin_s)
+        # Edges a person set are the window exactly: they heard where the speech is.
+        window = span or _window(track, parents, order, 0.0 if translation else options.margin_s)
         if window is None or translation or decode is None:
             segs = _untimed(g, ids, window)
         else:
             segs = _aligned(g, ids, window, decode, scorer, track.language)
+        if span is not None and len(segs) == 1:
+            _move_edges(segs[0], span)
         result.segments += segs
         result.changed += [s.id for s in segs]
     result.dropped = [s.id for s in track.segments if s.id not in seen]
@@ -119,6 +129,23 @@ def _groups(lines: Sequence[EditLine]) -> list[_Group]:
         else:
             groups.append(_Group(list(dict.fromkeys(line.ids)), [line]))
     return groups
+
+
+def _span(lines: Sequence[EditLine]) -> tuple[float, float] | None:
+    spans = [line.span for line in lines if line.span is not None]
+    if not spans:
+        return None
+    return round(min(a for a, _ in spans), 3), round(max(b for _, b in spans), 3)
+
+
+def _move_edges(seg: Segment, span: tuple[float, float]) -> None:
+    lo, hi = span
+    seg.start, seg.end = lo, hi
+    for w in seg.words:  # a word the new edges cut keeps what is left of it inside them
+        w.start = min(max(w.start, lo), hi)
+        w.end = min(max(w.end, w.start), hi)
+    if "edges-edited" not in seg.flags:
+        seg.flags.append("edges-edited")
 
 
 def _same(a: str, b: str) -> bool:
@@ -169,8 +196,8 @@ def _aligned(g: _Group, ids, window, decode, scorer, language) -> list[Segment]:
             s.flags.append("words-untimed")
         return segs
     samples = decode(lo, hi - lo)
-    session = WindowSession(samples)  # only the window: the words cannot leave it
-    spotter = Spotter(scorer.for_task(language, "transcribe"), session)
+    spotter = _spotter(samples, scorer, language)
+    session = spotter.session
     energy = session.energy
     aligned = spotter.align_pieces([line.text for line in g.lines], 0.0)
     duration = len(samples) / SAMPLE_RATE
@@ -194,6 +221,46 @@ def _aligned(g: _Group, ids, window, decode, scorer, language) -> list[Segment]:
             out.append(Segment(sid, lo, hi, line.text, speaker=line.speaker,
                                flags=["edited", "words-untimed"]))  # fmt: skip
     return out
+
+
+def _spotter(samples: np.ndarray, scorer, language: str) -> Spotter:
+    session = WindowSession(samples)  # only the window: the words cannot leave it
+    return Spotter(scorer.for_task(language, "transcribe"), session)
+
+
+def window_of(
+    track: Track, ids: Sequence[str], options: EditOptions | None = None
+) -> tuple[float, float] | None:
+    """The audio window a changed line of the segments ``ids`` would be aligned in; None when
+    it would not be aligned (a translation, untimed segments, a window over 30 s)."""
+    options = options or EditOptions()
+    order = {s.id: i for i, s in enumerate(track.segments)}
+    if track.kind in TRANSLATION_KINDS or not ids or any(i not in order for i in ids):
+        return None
+    parents = sorted((track.segments[order[i]] for i in dict.fromkeys(ids)),
+                     key=lambda s: order[s.id])  # fmt: skip
+    window = _window(track, parents, order, options.margin_s)
+    if window is None or window[1] - window[0] > WINDOW_S - 0.5:
+        return None
+    return window
+
+
+def prepare_window(
+    track: Track,
+    ids: Sequence[str],
+    decode: Callable[[float, float], np.ndarray],
+    scorer,
+    options: EditOptions | None = None,
+) -> tuple[float, float] | None:
+    """Encode the window of ``ids`` now, while a person is still correcting the segment: with
+    a scorer that remembers what it encoded (``web.editing``), the save then skips the encoder,
+    the slow part of aligning it. Returns the window, or None if there is none to align."""
+    window = window_of(track, ids, options)
+    if window is not None:
+        lo, hi = window
+        spotter = _spotter(decode(lo, hi - lo), scorer, track.language)
+        spotter.encode(spotter.clamp(0.0))  # the call align_pieces makes first
+    return window
 
 
 def _sharpen(words: list[Word], energy: Energy, offset: float) -> None:

@@ -10,24 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from align.corrections import TRANSLATION_KINDS, EditOptions, EditResult, apply_edit
+from align.corrections import EditOptions, EditResult
+from align.revision import StaleEdit, human_track_id, save_revision
 from align.scorer import open_scorer
-from transcribe import __version__, audio, edit_text, speakers
+from transcribe import edit_text
 from transcribe.archive import Archive
 from transcribe.errors import ArchiveError, FormatError
-from transcribe.transcript import Provenance, Track, utc_now
+from transcribe.transcript import Track
 
-# The human track an edit of each kind becomes.
-HUMAN_KIND = {
-    "asr": "reference",
-    "reference": "reference",
-    "mt": "reference-translation",
-    "reference-translation": "reference-translation",
-}
-
-
-class StaleEdit(ArchiveError):
-    """The edited track has changed since the edit file was exported."""
+__all__ = ["EditImport", "StaleEdit", "import_edit"]
 
 
 @dataclass
@@ -70,7 +61,7 @@ def import_edit(
             f"and {file.name} is untouched: export the track again "
             f"(navar export {rec.id} {source.id} --format edit) and carry your changes over"
         )
-    target_id = target_id or f"{source.language}.{HUMAN_KIND[source.kind]}"
+    target_id = target_id or human_track_id(source)
     if archive.has_track(rec.id, target_id) and target_id != source.id and not force:
         raise ArchiveError(
             f"track {target_id} exists and is not the track this file edits; use --force to "
@@ -78,45 +69,9 @@ def import_edit(
         )
     if not edit.lines:
         raise FormatError(f"{file}: no lines left to import")
-
-    media = archive.media_path(rec.id)
-    scorer = open_scorer(model, source.language) if source.kind not in TRANSLATION_KINDS else None
-
-    def decode(start: float, seconds: float):
-        return audio.decode(media, start, seconds)
-
-    result = apply_edit(source, edit.lines, decode, scorer, options)
-    previous = archive.track(rec.id, target_id) if archive.has_track(rec.id, target_id) else None
-    track = Track(
-        id=target_id,
-        recording_id=rec.id,
-        language=source.language,
-        kind=HUMAN_KIND[source.kind],
-        provenance=Provenance(
-            software=f"navar {__version__}",
-            model=scorer.name if scorer is not None else None,
-            settings={
-                "method": "edit: unchanged segments keep their times; changed ones are "
-                "force-aligned inside their old segment's window",
-                "edited_from": {"track": source.id, "version": source.version, "digest": digest},
-                "editor": editor,
-                "edited": utc_now(),
-                "unchanged_segments": len(result.unchanged),
-                "changed_segments": len(result.changed),
-                "dropped_segments": len(result.dropped),
-                **options.settings(),
-            },
-            source=Path(file).name,
-            notes=[f"edited by {editor} from {source.id} version {source.version}"],
-        ),
-        segments=result.segments,
-        source_track=source.source_track,
-        version=previous.version + 1 if previous is not None else 1,
-    )
-    added = speakers.attach(rec, track.segments)
-    if added:
-        archive.save_recording(rec)
-    before = set(archive.versions(rec.id, target_id))
-    archive.save_track(track, event="edited", inputs=[Path(file)])  # keeps the human version
-    kept = next(iter(set(archive.versions(rec.id, target_id)) - before), None)
-    return EditImport(track, result, kept, added)
+    revision = save_revision(
+        archive, rec, source, edit.lines, editor, digest, target_id=target_id,
+        scorer_for=lambda language: open_scorer(model, language), options=options,
+        source_label=Path(file).name, inputs=[Path(file)],
+    )  # fmt: skip
+    return EditImport(revision.track, revision.result, revision.kept, revision.new_speakers)

@@ -17,8 +17,9 @@ def used_keys() -> set[str]:
         text = tpl.read_text(encoding="utf-8")
         keys |= set(re.findall(r"\bt\.([a-z_0-9]+)", text))
         keys |= set(re.findall(r"\bt\['([a-z_0-9-]+)'\]", text))
-    js = (WEB / "static" / "player.js").read_text(encoding="utf-8")
-    keys |= set(re.findall(r"\btr\(\"([a-z_0-9]+)\"", js))
+    for script in ("player.js", "editor.js"):
+        js = (WEB / "static" / script).read_text(encoding="utf-8")
+        keys |= set(re.findall(r"\btr\(\"([a-z_0-9]+)\"", js))
     return keys
 
 

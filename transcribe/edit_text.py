@@ -40,6 +40,8 @@ class EditLine:
     ids: list[str]  # segment ids on the line: none (a split), one, or several (a merge)
     text: str
     speaker: str | None = None  # a display name or speaker id, as the line gives it
+    # Edges a person set (the browser editor's nudges and drags); None keeps the old ones.
+    span: tuple[float, float] | None = None
 
 
 @dataclass

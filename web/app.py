@@ -1,8 +1,8 @@
 """The application factory: one Flask app over one archive folder, read-only.
 
 ``create_app(archive_root)`` wires the blueprints (pages, media and downloads, JSON API) to an
-``Archive`` and a ``Library`` (cached reads of its tracks). Nothing here writes into the archive;
-the waveform cache lives outside it.
+``Archive`` and a ``Library`` (cached reads of its tracks). Nothing here writes into the archive
+(unless editing is turned on, see ``EDIT_SECRET``); the waveform cache lives outside it.
 
 Settings (``test_config`` or ``app.config``):
 
@@ -12,6 +12,8 @@ Settings (``test_config`` or ``app.config``):
 - ``MAX_CLIP_SECONDS`` / ``MIN_CLIP_SECONDS``: the longest and shortest clip /r/<id>/clip.mp3
   cuts (a span shorter than a tenth of a second is not a quotation, and ffmpeg reads a length
   that rounds to 0 as "no limit").
+- ``EDIT_SECRET``: set only by ``navar serve --edit``; turns on the editing routes of
+  ``web.editing`` (login, saving corrections). Without it the app has no route that writes.
 - ``FIND_TIME_LIMIT``: seconds a quote search in the audio may run before it is stopped (a
   40-minute tape takes under a minute; the search holds the server's only search slot).
 """
@@ -61,6 +63,10 @@ def create_app(archive_root: Path | str, test_config: dict[str, Any] | None = No
     app.register_blueprint(media.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(manifests.bp)
+    if app.config.get("EDIT_SECRET"):  # navar serve --edit: the only routes that write
+        from . import editing
+
+        editing.register(app)
     i18n.register(app)
     errors.register(app)
     compression.register(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
@@ -26,19 +27,38 @@ from . import archive_of
 @click.option("--find-time-limit", default=120.0, show_default=True, metavar="SECONDS",
               type=click.FloatRange(1, 3600),
               help="Stop a quote search in the audio after this long.")  # fmt: skip
+@click.option("--edit", "edit", is_flag=True,
+              help="Turn on correcting transcripts in the browser. A login link with a secret "
+                   "is printed here; only its holder can save. Without --edit the server "
+                   "cannot write.")  # fmt: skip
+@click.option("--edit-model", default=None, metavar="MODEL",
+              help="Speech model re-aligning corrected segments (default: bundled).")  # fmt: skip
+@click.option("--edit-margin", default=0.5, show_default=True, metavar="SECONDS",
+              type=click.FloatRange(0, 5),
+              help="Seconds of audio either side of a corrected segment's old edges searched "
+                   "for its words.")  # fmt: skip
 @click.pass_context
-def serve(ctx, host, port, threads, trusted_hosts, find_time_limit):
-    """Serve the player for this archive (read-only) until Ctrl-C."""
+def serve(ctx, host, port, threads, trusted_hosts, find_time_limit, edit, edit_model, edit_margin):
+    """Serve the player for this archive (read-only unless --edit) until Ctrl-C."""
     from waitress.server import create_server
 
     from web.app import create_app
 
     archive = archive_of(ctx)
     hosts = default_trusted_hosts(host) + [h.strip() for h in trusted_hosts if h.strip()]
-    app = create_app(
-        archive.root,
-        {"TRUSTED_HOSTS": list(dict.fromkeys(hosts)), "FIND_TIME_LIMIT": find_time_limit},
-    )
+    config = {"TRUSTED_HOSTS": list(dict.fromkeys(hosts)), "FIND_TIME_LIMIT": find_time_limit}
+    secret = None
+    if edit:
+        from web.editing import new_secret
+
+        # The model's compute threads sleep between calls instead of spinning: a server's
+        # idle spinning threads starved the alignment of a save on a busy machine (0.3-0.9 s
+        # instead of 1.5-2 s at load 20 on 2 cores). Read when CTranslate2 loads, so set now.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+        secret = new_secret()
+        config.update(EDIT_SECRET=secret, EDIT_MODEL=edit_model, EDIT_MARGIN_S=edit_margin)
+    app = create_app(archive.root, config)
     # Waitress warns at every queued request under load; a queue is normal, not a problem.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
@@ -50,6 +70,10 @@ def serve(ctx, host, port, threads, trusted_hosts, find_time_limit):
         raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror})") from exc
     # Parse the newest transcripts now, so the first visitor does not wait for it.
     threading.Thread(target=app.extensions["navar"].prewarm, daemon=True).start()
+    if edit:  # the speech model, loaded now so the first correction saves as fast as the rest
+        languages = [r.language for r in app.extensions["navar"].recordings()] or ["fa"]
+        threading.Thread(target=app.extensions["navar_edit"].prewarm, args=(languages,),
+                         daemon=True).start()  # fmt: skip
     # The public routes never write; the server itself keeps the derived search index fresh.
     # Through the app's view of the archive: a damaged track is skipped, its recording's
     # other tracks are still indexed.
@@ -61,6 +85,15 @@ def serve(ctx, host, port, threads, trusted_hosts, find_time_limit):
     click.echo(f"Open the player: http://{shown}:{actual_port}/   (Ctrl-C to stop)")
     click.echo(f"Answering requests for: {', '.join(app.config['TRUSTED_HOSTS'])} "
                "(more with --trusted-host)")  # fmt: skip
+    if secret is not None:
+        from web.editing import login_path
+
+        click.echo(f"Editing is on. Log in to correct transcripts (keep this link to yourself): "
+                   f"http://{shown}:{actual_port}{login_path(secret)}")  # fmt: skip
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            click.echo("Warning: editing over the network sends the login link and your "
+                       "session unencrypted; prefer an SSH tunnel to 127.0.0.1.",
+                       err=True)  # fmt: skip
     try:
         server.run()
     except KeyboardInterrupt:

@@ -1180,5 +1180,18 @@
   }
   primarySelect.addEventListener("change", chooseTracks);
   secondarySelect.addEventListener("change", chooseTracks);
+  // The editor (editor.js, navar serve --edit only) saved a version: read the tracks again and
+  // show the saved one in its column.
+  state.reload = (tracks, shown) => {
+    rec.tracks = tracks;
+    trackCache.clear();
+    const [p, s] = [primarySelect.value, secondarySelect.value];
+    fillSelect(primarySelect, primaryCandidates());
+    fillSelect(secondarySelect, secondaryCandidates(), true);
+    const inPrimary = primaryCandidates().some((t) => t.id === shown);
+    primarySelect.value = inPrimary ? shown : p;
+    secondarySelect.value = inPrimary ? s : shown;
+    chooseTracks();
+  };
   showTracks();
 })();
