@@ -293,7 +293,7 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
         if kept == 0:
             reach = min(o.catch_up_max_s, owed + o.catch_up_margin_s)
             reach = max(reach, o.lookahead_windows * o.lookahead_step_s)
-            found = _look_ahead(spotter, batch[0], win, rate, o, reach)
+            found = _look_ahead(spotter, batch[0], win, rate, o, reach, win + owed)
             log.debug("line %d not at %.1f; further on: %s", batch[0].line, win, found)
             if found is None:
                 # Unplaced; the cursor stays (the line may be one the audio leaves out), the
@@ -347,25 +347,35 @@ def _plausible(
 
 
 def _look_ahead(
-    spotter: Spotter, piece: Piece, win: float, rate: float, o: ForcedOptions, reach: float
+    spotter: Spotter,
+    piece: Piece,
+    win: float,
+    rate: float,
+    o: ForcedOptions,
+    reach: float,
+    expect: float,
 ):
     """Where the piece starts if it is spoken further on, within ``reach`` seconds (audio the
-    transcript leaves out, or lines before it that were missed). The first window where it is
-    found and the one after it (it may start astride them) decide: text repeated further on
-    is not looked at."""
-    best, last, first_step = None, win, None
-    for step in range(1, int(reach // o.lookahead_step_s) + 1):
-        if first_step is not None and step > first_step + 1:
-            break
+    transcript leaves out, or lines before it that were missed). Windows are tried nearest
+    ``expect`` (where the missed lines say it should be) first; the first where it is found
+    and its neighbours (it may start astride them) decide, so a copy of the same text
+    further from there (repeated recordings) is not taken for it."""
+    starts = []
+    for step in range(1, max(1, int(reach // o.lookahead_step_s)) + 1):
         w = spotter.clamp(win + o.lookahead_step_s * step)
-        if w <= last:
-            break
-        last = w
+        if w > win and w not in starts:
+            starts.append(w)
+    best, near = None, None
+    for w in sorted(starts, key=lambda x: abs(x - expect)):
+        if near is not None and w not in near:
+            continue
         a = _force(spotter, "", [piece.text], w)[0]
         n = _null(spotter, "", [piece.text], w, o)[0]
         if _plausible(a, n, piece, rate, o, extra=o.lookahead_extra_gap):
             gap = a.logprob - n
-            first_step = step if first_step is None else first_step
+            if near is None:
+                i = starts.index(w)
+                near = starts[max(0, i - 1) : i + 2]
             if best is None or gap > best[0]:
                 best = (gap, a.words[0].end - 1.0)
     return None if best is None else max(win + o.cursor_step_s, best[1])
