@@ -56,6 +56,9 @@ class ForcedOptions:
     # "reversed": the same text on time-reversed audio (the clean-audio null before the
     # cassette work; costs a second encoder pass per window).
     null: str = "text"
+    # Slices of NULL_TEXT averaged for the text null (each one forced alignment per window):
+    # one sentence's fluency should not decide.
+    null_slices: int = 2
     # Mean log probability per token above the null for a piece to count as spoken here.
     # reversed: 0.5 (bench/align_quotes.py on clean speech); text: see BENCHMARKS.md.
     placed_gap: float = 0.5
@@ -94,7 +97,7 @@ class ForcedOptions:
 
 
 # Text for the textual null: plain Persian prose that no recording is expected to say, cut to
-# each piece's word count (several slices, so no one sentence's fluency decides).
+# each piece's word count (``null_slices`` slices of it).
 NULL_TEXT = {
     "fa": "گزارش جلسه‌ی دیروز درباره‌ی بودجه‌ی مدرسه و تعمیر سقف کتابخانه بود و کسی با آن مخالفت "
     "نکرد. قطار شب با تأخیر به ایستگاه رسید و مسافران خسته چمدان‌هایشان را به سوی خیابان "
@@ -103,7 +106,6 @@ NULL_TEXT = {
     "درباره‌ی مسئله‌های دشوار بحث کردند. بازار ماهی‌فروشان صبح زود شلوغ می‌شود و فروشندگان با "
     "صدای بلند قیمت‌ها را اعلام می‌کنند."
 }
-NULL_SLICES = 2
 
 
 @dataclass
@@ -320,7 +322,7 @@ def _null(spotter: Spotter, before: str, texts: list[str], win: float, o: Forced
     if o.null == "reversed" or not pool:
         return [a.logprob for a in _force_reversed(spotter, before, texts, win)]
     scores = []
-    for s in range(NULL_SLICES):
+    for s in range(o.null_slices):
         others = [_null_slice(pool, len(t.split()), s * 17 + 11 * i) for i, t in enumerate(texts)]
         scores.append([a.logprob for a in _force(spotter, before, others, win)])
     return [statistics.fmean(x) for x in zip(*scores, strict=True)]
