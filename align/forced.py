@@ -56,6 +56,9 @@ class ForcedOptions:
     # "reversed": the same text on time-reversed audio (the clean-audio null before the
     # cassette work; costs a second encoder pass per window).
     null: str = "text"
+    # Slices of NULL_TEXT averaged for the text null (each one forced alignment per window):
+    # one sentence's fluency should not decide.
+    null_slices: int = 2
     # Mean log probability per token above the null for a piece to count as spoken here.
     # reversed: 0.5 (bench/align_quotes.py on clean speech); text: see BENCHMARKS.md.
     placed_gap: float = 0.5
@@ -67,6 +70,17 @@ class ForcedOptions:
     lookahead_windows: int = 3  # how far (in lookahead_step_s steps) to look for a piece
     lookahead_step_s: float = 10.0
     lookahead_extra_gap: float = 0.3  # a piece found further on must beat the null by more
+    # Lines left unplaced since the last placed one owe their estimated length of audio: the
+    # next piece is looked for up to that far on (plus this margin), so the walk catches up
+    # after lines it missed instead of trying every later line where it stopped; and no
+    # further (catch_up_max_s), so repeated text far ahead is not taken for it (the 40-minute
+    # tape repeats its recordings as filler, bench/tapes.py).
+    catch_up_margin_s: float = 30.0
+    catch_up_max_s: float = 240.0
+    # The skip test (see unsure_gap) keeps an unsure piece whose next piece, forced alone onto the
+    # same window, lands after it (starts no earlier than this before the piece's end): the
+    # next piece is then spoken after this one, not in its place.
+    skip_after_s: float = 0.5
     min_length_fraction: float = 0.3  # of its estimated spoken length, or it was squeezed in
     hint_lead_s: float = 3.0  # a rough cue time moves the cursor to this much before it
     default_chars_per_s: float = 13.0  # Persian read speech, with no track to measure the rate
@@ -83,7 +97,7 @@ class ForcedOptions:
 
 
 # Text for the textual null: plain Persian prose that no recording is expected to say, cut to
-# each piece's word count (several slices, so no one sentence's fluency decides).
+# each piece's word count (``null_slices`` slices of it).
 NULL_TEXT = {
     "fa": "گزارش جلسه‌ی دیروز درباره‌ی بودجه‌ی مدرسه و تعمیر سقف کتابخانه بود و کسی با آن مخالفت "
     "نکرد. قطار شب با تأخیر به ایستگاه رسید و مسافران خسته چمدان‌هایشان را به سوی خیابان "
@@ -92,7 +106,6 @@ NULL_TEXT = {
     "درباره‌ی مسئله‌های دشوار بحث کردند. بازار ماهی‌فروشان صبح زود شلوغ می‌شود و فروشندگان با "
     "صدای بلند قیمت‌ها را اعلام می‌کنند."
 }
-NULL_SLICES = 2
 
 
 @dataclass
@@ -227,6 +240,7 @@ def _pieces(segments: list[Segment], max_words: int) -> list[Piece]:
 def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOptions, progress):
     rate = o.default_chars_per_s
     cursor, k = 0.0, 0
+    owed = 0.0  # estimated seconds of the pieces left unplaced since the last placed one
     while k < len(pieces):
         if progress:
             progress(min(1.0, cursor / max(spotter.duration, 1e-6)))
@@ -252,7 +266,9 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
         kept = 0
         window_end = win + WINDOW_S
         for p, a, n in zip(batch, aligned, nulls, strict=True):
-            last = k + kept == len(pieces) - 1 or a is aligned[-1]
+            # Run into the window's end: it may be cut short or stretched there, so it is
+            # redone at the start of the next window (unless it is the transcript's last).
+            last = k + kept == len(pieces) - 1
             if kept and a.words and a.words[-1].end > window_end - o.keep_margin_s and not last:
                 break
             p.gap = round(a.logprob - n, 3)
@@ -269,19 +285,27 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
                 skip = _force(spotter, prior, [nxt.text], win)[0]
                 skip_gap = skip.logprob - _null(spotter, prior, [nxt.text], win, o)[0]
                 log.debug("line %d at %.1f: gap %.2f, skip %.2f", p.line, win, p.gap, skip_gap)
-                if p.gap < skip_gap + o.skip_margin:
+                after = _estimated_start(skip) >= a.words[-1].end - o.skip_after_s
+                log.debug("line %d: next piece forced alone lands after it: %s", p.line, after)
+                if p.gap < skip_gap + o.skip_margin and not after:
                     break  # the next piece fits here better: this one is not spoken here
             p.words = _words(a, energy, o)
             p.placed = True
             kept += 1
         if kept == 0:
-            found = _look_ahead(spotter, batch[0], win, rate, o)
+            reach = min(o.catch_up_max_s, owed + o.catch_up_margin_s)
+            reach = max(reach, o.lookahead_windows * o.lookahead_step_s)
+            found = _look_ahead(spotter, batch[0], win, rate, o, reach, win + owed)
             log.debug("line %d not at %.1f; further on: %s", batch[0].line, win, found)
             if found is None:
-                k += 1  # unplaced; the cursor stays, the next piece tries here
+                # Unplaced; the cursor stays (the line may be one the audio leaves out), the
+                # next piece tries here, and may be looked for further on by its length.
+                owed += len(batch[0].text) / rate
+                k += 1
             else:
                 cursor = found
             continue
+        owed = 0.0
         k += kept
         cursor = max(cursor + o.cursor_step_s, batch[kept - 1].words[-1].end + 0.05)
 
@@ -298,7 +322,7 @@ def _null(spotter: Spotter, before: str, texts: list[str], win: float, o: Forced
     if o.null == "reversed" or not pool:
         return [a.logprob for a in _force_reversed(spotter, before, texts, win)]
     scores = []
-    for s in range(NULL_SLICES):
+    for s in range(o.null_slices):
         others = [_null_slice(pool, len(t.split()), s * 17 + 11 * i) for i, t in enumerate(texts)]
         scores.append([a.logprob for a in _force(spotter, before, others, win)])
     return [statistics.fmean(x) for x in zip(*scores, strict=True)]
@@ -324,20 +348,50 @@ def _plausible(
     return a.words[-1].end - a.words[0].start >= o.min_length_fraction * len(piece.text) / rate
 
 
-def _look_ahead(spotter: Spotter, piece: Piece, win: float, rate: float, o: ForcedOptions):
-    """Where the piece starts if it is spoken in the next few windows (untranscribed audio)."""
-    best = None
-    for step in range(1, o.lookahead_windows + 1):
+def _look_ahead(
+    spotter: Spotter,
+    piece: Piece,
+    win: float,
+    rate: float,
+    o: ForcedOptions,
+    reach: float,
+    expect: float,
+):
+    """Where the piece starts if it is spoken further on, within ``reach`` seconds (audio the
+    transcript leaves out, or lines before it that were missed). Windows are tried nearest
+    ``expect`` (where the missed lines say it should be) first; the first where it is found
+    and its neighbours (it may start astride them) decide, so a copy of the same text
+    further from there (repeated recordings) is not taken for it."""
+    starts = []
+    for step in range(1, max(1, int(reach // o.lookahead_step_s)) + 1):
         w = spotter.clamp(win + o.lookahead_step_s * step)
-        if w <= win:
-            break
+        if w > win and w not in starts:
+            starts.append(w)
+    best, near = None, None
+    for w in sorted(starts, key=lambda x: abs(x - expect)):
+        if near is not None and w not in near:
+            continue
         a = _force(spotter, "", [piece.text], w)[0]
         n = _null(spotter, "", [piece.text], w, o)[0]
         if _plausible(a, n, piece, rate, o, extra=o.lookahead_extra_gap):
             gap = a.logprob - n
+            if near is None:
+                i = starts.index(w)
+                near = starts[max(0, i - 1) : i + 2]
             if best is None or gap > best[0]:
                 best = (gap, a.words[0].end - 1.0)
     return None if best is None else max(win + o.cursor_step_s, best[1])
+
+
+def _estimated_start(a) -> float:
+    """Where a forced piece starts by the bulk of its words: each word's start less the
+    spoken length of the words before it, the median of those (a first word stretched back
+    over other speech does not move it)."""
+    before, starts = 0.0, []
+    for w in a.words:
+        starts.append(w.start - before)
+        before += spoken_length(w.text)
+    return statistics.median(starts) if starts else math.inf
 
 
 def _words(a, energy: Energy, o: ForcedOptions) -> list[Word]:

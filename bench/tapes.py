@@ -214,7 +214,11 @@ def _long_layout(minutes: float = 40.0) -> tuple[np.ndarray, list[Line]]:
             n = 1 + k % 4
             speed, pitch = FILLER[k % len(FILLER)]
             k += 1
-            f = f"asetrate={RATE * pitch:.0f},aresample={RATE},atempo={speed / pitch:.4f}"
+            # Resampled to RATE first: asetrate sets the rate the samples are played at, so
+            # on the 44.1 kHz originals RATE * pitch slowed them to a third (unintelligible
+            # filler whose text did not match it, before this was fixed).
+            f = f"aresample={RATE},asetrate={RATE * pitch:.0f},aresample={RATE},"
+            f += f"atempo={speed / pitch:.4f}"
             copies = [(n, speed, pitch, _decode(DATA / "audios" / f"{n}.mp3", f))]
         for n, speed, _, x in copies:
             marked = speed == 1.0

@@ -1,0 +1,141 @@
+"""The forced-alignment walk over a long recording, driven by a scorer whose scores the test
+chooses (no model): lines it cannot hear, an unspoken line, and a line spoken twice.
+
+The fake scorer "hears" a script of words at known times: a word forced onto a window scores
+high where the script has it (after the words before it) and low anywhere else, as teacher
+forcing does. So the walk's decisions (where the cursor goes after lines it could not place,
+how far it looks ahead, which copy of repeated text it takes) are tested exactly and fast.
+"""
+
+import math
+
+import numpy as np
+
+from align.forced import ForcedOptions, align
+from align.scorer import Forced
+from align.session import WindowSession
+from transcribe.transcript import Provenance, Segment, Track
+
+LETTERS = "ابپتجچخدرزسشفقکگلمنوهی"
+WORD_S = 0.42  # spoken length of a five-letter word (align.wordtiming.spoken_length: 0.45)
+HEARD, MISSED = 0.7, 0.02  # token probabilities where the script has the word, and elsewhere
+
+
+def _line(n: int, words: int = 12) -> str:
+    """A line of made-up five-letter Persian words, none shared with another line."""
+    k = len(LETTERS)
+    return " ".join(
+        "".join(LETTERS[(n * 7 + i * 3 + j * (n + 2)) % k] for j in range(5)) + LETTERS[n % k]
+        for i in range(words)
+    )
+
+
+class _Session(WindowSession):
+    """Silent samples (the energy model then leaves the word times alone) that remember
+    which window the scorer is encoding."""
+
+    def samples(self, start, end):
+        self.asked = start
+        return super().samples(start, end)
+
+
+class ScriptScorer:
+    """Hears ``script`` ([(line text, start)]: its words one after another from ``start``)."""
+
+    name = "script (test)"
+    eot = -1
+
+    def __init__(self, session: _Session, script: list[tuple[str, float]]):
+        self.session = session
+        self.vocab: dict[str, int] = {}
+        self.heard = []  # (token, start, end) in time order
+        for text, start in script:
+            t = start
+            for w in text.split():
+                self.heard.append((self._id(w), t, t + WORD_S))
+                t += WORD_S + 0.08
+        self.heard.sort(key=lambda h: h[1])
+
+    def _id(self, word: str) -> int:
+        return self.vocab.setdefault(word, len(self.vocab))
+
+    def for_task(self, language, task):
+        return self
+
+    def tokens(self, text: str) -> list[int]:
+        return [self._id(w) for w in text.split()]
+
+    def encode(self, samples):
+        return self.session.asked, min(3000, len(samples) * 100 // 16000)
+
+    def force(self, window: float, frames: int, tokens: list[int]) -> Forced:
+        """Each token at the next place after the one before where the script has it, within
+        the window and a few seconds on (the decoder follows the speech); squeezed into two
+        frames after the token before where it is not heard."""
+        t, probs, path = window, [], []
+        end = window + frames / 100
+        for i, tok in enumerate(tokens):
+            hit = next(
+                (h for h in self.heard if h[0] == tok and t - 0.01 <= h[1] < min(end, t + 8)),
+                None,
+            )
+            if hit:
+                start, t = hit[1], hit[2]
+            else:
+                start = t = min(t + 0.04, end)
+            probs.append(HEARD if hit else MISSED)
+            path.append((i, round((start - window) * 50)))
+        path.append((len(tokens), round((t - window) * 50)))
+        return Forced(np.array(probs), path)
+
+    def split_words(self, tokens):
+        names = {v: k for k, v in self.vocab.items()}
+        words = [" " + names[t] for t in tokens if t != self.eot]
+        return words + [""], [[t] for t in tokens if t != self.eot] + [[self.eot]]
+
+
+def _near(t: float | None, truth: float) -> bool:
+    return t is not None and math.isclose(t, truth, abs_tol=0.02)  # one encoder frame
+
+
+def _align(lines: list[str], script: list[tuple[str, float]], seconds: float):
+    session = _Session(np.zeros(int(seconds * 16000), np.float32))
+    scorer = ScriptScorer(session, script)
+    segs = [Segment(f"s{i}", None, None, x) for i, x in enumerate(lines)]
+    ref = Track("fa.reference", "t", "fa", "reference", Provenance(software="test"), segs)
+    options = ForcedOptions(default_chars_per_s=14.0)  # a line: 83 characters in 6 s
+    return align(ref, session, scorer, options).track
+
+
+def test_the_walk_catches_up_after_lines_it_cannot_hear_and_never_falls_back():
+    """A line spoken twice (first, and again after a minute of speech the scorer cannot hear
+    and a line that is not spoken at all): the second copy is placed at the second place,
+    and the lines after it are placed too. Before the walk owed the missed lines their
+    length, it looked for them only 30 s past where it stopped, and left the rest unplaced."""
+    repeated, other, after = _line(0), _line(1), _line(2)
+    unheard = [_line(10 + i) for i in range(6)]  # six lines, about 7 s each: 40 s and more
+    absent = _line(30)
+    lines = [repeated, other, *unheard, absent, repeated, after]
+    script = [(repeated, 1.0), (other, 8.0)]  # the unheard lines fill 15-60 s: not in it
+    script += [(repeated, 62.0), (after, 69.0)]
+    track = _align(lines, script, 80.0)
+    got = [(s.start, s.end) for s in track.segments]
+    assert _near(got[0][0], 1.0) and _near(got[1][0], 8.0), got
+    assert all("unplaced" in s.flags for s in track.segments[2:9]), got
+    assert _near(got[9][0], 62.0), got  # the second copy, not the first
+    assert _near(got[10][0], 69.0) and _near(got[10][1], 69.0 + 12 * 0.5 - 0.08), got
+    starts = [s.start for s in track.segments if s.timed]
+    assert starts == sorted(starts)
+
+
+def test_an_unspoken_line_before_a_repeated_one_keeps_the_cursor_moving_on():
+    """An unspoken line leaves the cursor where it was (what follows may start right there);
+    the line after it is then placed where it is spoken next, never on the earlier copy."""
+    a, b, c = _line(0), _line(1), _line(2)
+    lines = [a, b, _line(30), a, c]
+    script = [(a, 1.0), (b, 8.0), (a, 15.5), (c, 22.0)]
+    track = _align(lines, script, 40.0)
+    got = [s.start for s in track.segments]
+    assert got[2] is None and "unplaced" in track.segments[2].flags, got
+    truth = [1.0, 8.0, None, 15.5, 22.0]
+    assert all(_near(g, t) for g, t in zip(got, truth, strict=True) if t), got
