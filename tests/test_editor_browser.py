@@ -294,3 +294,34 @@ def test_the_read_only_server_refuses_every_editor_route(contexts, edit_archive,
     finally:
         read_only.close()
     assert not archive.has_track(rec.id, "fa.reference")
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_the_editor_passes_axe_in_both_interface_languages(browser, live, edit_archive, lang):  # noqa: F811
+    from test_accessibility_axe import audit
+
+    archive, rec, _ = edit_archive
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, bypass_csp=True,
+                                  locale=lang)  # fmt: skip
+    try:
+        page = context.new_page()
+        page.goto(f"{live.url}/edit/login?key={SECRET}")
+        found = {"login": audit(page)}
+        page.fill("#editor-name", "مریم")
+        page.click("form button[type=submit]")
+        page.wait_for_url(f"{live.url}/edit/")
+        found["recordings to edit"] = audit(page)
+        page.goto(f"{live.url}/edit/r/{rec.id}")
+        page.wait_for_selector("body[data-ready='1'][data-editor-ready='1']", timeout=15_000)
+        row(page, "s00001").locator(".edit-speaker").fill("Ali")
+        save_and_wait(page, 1)
+        row(page, "s00002").locator(".edit-speaker").fill("Reza")
+        save_and_wait(page, 2)
+        page.click("#edit-diff .diff-show")
+        page.locator("#diff-out .diff-counts").wait_for()
+        row(page, "s00001").locator(".edit-words summary").click()
+        found["editor"] = audit(page)
+    finally:
+        context.close()
+    bad = {k: v for k, v in found.items() if v}
+    assert not bad, bad
