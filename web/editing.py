@@ -273,7 +273,7 @@ def _guard():
     if request.method not in SAFE_METHODS and not _same_origin():
         raise Forbidden("This change must come from the editor's own pages (the request's "
                         "origin is another site, or not given).")  # fmt: skip
-    if request.endpoint in ("editing.login_form", "editing.login"):
+    if request.endpoint in ("editing.login_form", "editing.login", "editing.login_needed"):
         return None
     g.editor = _editor()
     if g.editor is None:
