@@ -60,7 +60,7 @@ from align.revision import human_track_id, save_revision
 from transcribe import audio
 from transcribe.archive import Archive
 from transcribe.edit_text import EditLine
-from transcribe.errors import NavarError
+from transcribe.errors import ModelLoadError, NavarError
 from transcribe.shape import track_from_json
 from transcribe.subtitles import EXPORT_FORMATS, is_rtl
 from transcribe.transcript import track_to_dict
@@ -467,9 +467,9 @@ def save(rec_id: str, track_id: str):
                 target_id=target, scorer_for=edit.scorer_for, options=edit.options,
                 source_label="browser editor", decode=edit.decoder(library().media_path(rec)),
             )  # fmt: skip
-        except NavarError as exc:
-            if type(exc).__name__ == "ModelLoadError":
-                raise ServiceUnavailable(str(exc)) from exc
+        except ModelLoadError as exc:
+            raise ServiceUnavailable(str(exc)) from exc
+        except NavarError as exc:  # an edit that cannot be applied (e.g. a segment twice)
             raise BadRequest(str(exc)) from exc
         new_digest = archive.track_digest(rec.id, target)
     took = time.perf_counter() - started
