@@ -294,3 +294,64 @@ def test_the_read_only_server_refuses_every_editor_route(contexts, edit_archive,
     finally:
         read_only.close()
     assert not archive.has_track(rec.id, "fa.reference")
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_the_editor_passes_axe_in_both_interface_languages(browser, live, edit_archive, lang):  # noqa: F811
+    from test_accessibility_axe import audit
+
+    archive, rec, _ = edit_archive
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, bypass_csp=True,
+                                  locale=lang)  # fmt: skip
+    try:
+        page = context.new_page()
+        page.goto(f"{live.url}/edit/login?key={SECRET}")
+        found = {"login": audit(page)}
+        page.fill("#editor-name", "مریم")
+        page.click("form button[type=submit]")
+        page.wait_for_url(f"{live.url}/edit/")
+        found["recordings to edit"] = audit(page)
+        page.goto(f"{live.url}/edit/r/{rec.id}")
+        page.wait_for_selector("body[data-ready='1'][data-editor-ready='1']", timeout=15_000)
+        row(page, "s00001").locator(".edit-speaker").fill("Ali")
+        save_and_wait(page, 1)
+        row(page, "s00002").locator(".edit-speaker").fill("Reza")
+        save_and_wait(page, 2)
+        page.click("#edit-diff .diff-show")
+        page.locator("#diff-out .diff-counts").wait_for()
+        row(page, "s00001").locator(".edit-words summary").click()
+        found["editor"] = audit(page)
+    finally:
+        context.close()
+    bad = {k: v for k, v in found.items() if v}
+    assert not bad, bad
+
+
+def test_dragging_a_segments_edge_on_the_waveform_moves_it(contexts, live, edit_archive):
+    archive, rec, _ = edit_archive
+    old = archive.track(rec.id, "fa.asr").segment("s00003")
+    page = editor_page(contexts(), live, rec)
+    row(page, "s00003").locator("textarea").focus()
+    start = page.locator("#edit-span .edge-start")
+    start.wait_for()
+    assert start.get_attribute("aria-label") == "Start of segment s00003"
+    assert float(start.get_attribute("aria-valuenow")) == old.start
+    box = page.locator("#waveform").bounding_box()
+    duration = page.evaluate("document.getElementById('audio').duration")
+    handle = start.bounding_box()
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 40, y, steps=4)  # earlier: the recogniser clipped the first word
+    page.mouse.up()
+    moved = float(start.get_attribute("aria-valuenow"))
+    assert moved == pytest.approx(old.start - 40 / box["width"] * duration, abs=0.05)
+    end = page.locator("#edit-span .edge-end")
+    end.focus()
+    end.press("ArrowRight")  # the keyboard way: 0.1 s later
+    assert float(end.get_attribute("aria-valuenow")) == pytest.approx(old.end + 0.1, abs=1e-6)
+    save_and_wait(page, 1)  # the words did not change: no alignment, only the edges
+    seg = archive.track(rec.id, "fa.reference").segment("s00003")
+    assert (seg.start, seg.end) == pytest.approx((moved, old.end + 0.1), abs=1e-3)
+    assert "edges-edited" in seg.flags and [w.text for w in seg.words] == old.text.split()
+    assert not page.errors, page.errors

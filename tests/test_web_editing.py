@@ -108,6 +108,8 @@ def test_login_needs_the_secret_and_a_name(app, edit_archive):
     assert nameless.status_code == 400
     # Before login the editor's pages send to the login notice, its API refuses.
     assert client.get(f"/edit/r/{edit_archive[1].id}").status_code == 302
+    notice = client.get(f"/edit/r/{edit_archive[1].id}", follow_redirects=True)
+    assert notice.status_code == 403 and "login link" in notice.get_data(as_text=True)
     assert (
         client.get(f"/api/edit/recordings/{edit_archive[1].id}/tracks/fa.asr/base").status_code
         == 403

@@ -60,7 +60,7 @@ from align.revision import human_track_id, save_revision
 from transcribe import audio
 from transcribe.archive import Archive
 from transcribe.edit_text import EditLine
-from transcribe.errors import NavarError
+from transcribe.errors import ModelLoadError, NavarError
 from transcribe.shape import track_from_json
 from transcribe.subtitles import EXPORT_FORMATS, is_rtl
 from transcribe.transcript import track_to_dict
@@ -273,7 +273,7 @@ def _guard():
     if request.method not in SAFE_METHODS and not _same_origin():
         raise Forbidden("This change must come from the editor's own pages (the request's "
                         "origin is another site, or not given).")  # fmt: skip
-    if request.endpoint in ("editing.login_form", "editing.login"):
+    if request.endpoint in ("editing.login_form", "editing.login", "editing.login_needed"):
         return None
     g.editor = _editor()
     if g.editor is None:
@@ -467,9 +467,9 @@ def save(rec_id: str, track_id: str):
                 target_id=target, scorer_for=edit.scorer_for, options=edit.options,
                 source_label="browser editor", decode=edit.decoder(library().media_path(rec)),
             )  # fmt: skip
-        except NavarError as exc:
-            if type(exc).__name__ == "ModelLoadError":
-                raise ServiceUnavailable(str(exc)) from exc
+        except ModelLoadError as exc:
+            raise ServiceUnavailable(str(exc)) from exc
+        except NavarError as exc:  # an edit that cannot be applied (e.g. a segment twice)
             raise BadRequest(str(exc)) from exc
         new_digest = archive.track_digest(rec.id, target)
     took = time.perf_counter() - started

@@ -138,11 +138,12 @@ def _register() -> None:
         demo_cmd,
         evidence_cmds,
         serve_cmd,
+        speakers_cmd,
         transcribe_cmd,
     )
 
     modules = (archive_cmds, transcribe_cmd, align_cmds, serve_cmd, batch_cmds, demo_cmd,
-               evidence_cmds)  # fmt: skip
+               evidence_cmds, speakers_cmd)  # fmt: skip
     for module in modules:
         for command in module.COMMANDS:
             main.add_command(command)

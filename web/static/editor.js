@@ -8,6 +8,7 @@
 //   Esc or Ctrl+Space  play / pause          F7 / F8  back / forward 3 s
 //   Shift+Space or Ctrl+Shift+2  ZWNJ (نیم‌فاصله), as Persian keyboards do
 //   Ctrl+Enter  split the segment at the cursor      Ctrl+S  save
+// The segment being edited is shaded on the waveform; drag its edges (or focus one: ←/→).
 // In a Persian segment, Latin and Arabic-Indic digits typed become Persian digits, and Arabic
 // ي ك become Persian ی ک.
 "use strict";
@@ -180,6 +181,10 @@
   function render() {
     rowsEl.textContent = "";
     state.rows.forEach((row, i) => rowsEl.appendChild(renderRow(row, i)));
+    if (state.active && !state.rows.includes(state.active)) {
+      state.active = null;
+      span.hidden = true;
+    }
   }
 
   function renderRow(row, i) {
@@ -187,7 +192,9 @@
     const meta = el("div", { class: "edit-meta" });
     meta.appendChild(el("code", { class: "edit-id", dir: "ltr" }, row.ids.join("+") || tr("edit_new_part")));
     const time = el("span", { class: "edit-time", dir: "ltr" }, `${stamp(row.start)}–${stamp(row.end)}`);
+    row.showTime = () => (time.textContent = `${stamp(row.start)}–${stamp(row.end)}`);
     meta.appendChild(time);
+    li.addEventListener("focusin", () => showEdges(row));
     const timed = row.start !== null && row.end !== null;
     const play = button("▶", "edit-play", () => playRow(row), tr("edit_play_segment"));
     play.disabled = !timed;
@@ -200,7 +207,8 @@
     ]) {
       const b = button(tr(key), `nudge nudge-${edge}${step < 0 ? "-earlier" : "-later"}`, () => {
         nudge(row, edge, step);
-        time.textContent = `${stamp(row.start)}–${stamp(row.end)}`;
+        row.showTime();
+        showEdges(row);
       });
       b.disabled = !timed;
       meta.appendChild(b);
@@ -406,6 +414,81 @@
     prepare(row);
     render();
     statusEl.textContent = tr("edit_unsaved");
+  }
+
+  // --- the segment's edges on the waveform ----------------------------------------------------
+  // The segment being edited is shaded on the waveform between two handles: drag one, or focus
+  // it and use ←/→ (0.1 s), to move that edge. The shade lets clicks through to the waveform.
+
+  const canvas = document.getElementById("waveform");
+  const span = el("div", { id: "edit-span", class: "edit-span", hidden: "" });
+  const handles = {};
+  for (const edge of ["start", "end"]) {
+    const h = el("div", { class: `edge edge-${edge}`, role: "slider", tabindex: "0" });
+    span.appendChild(h);
+    handles[edge] = h;
+    h.addEventListener("pointerdown", (ev) => {
+      ev.preventDefault();
+      h.setPointerCapture(ev.pointerId);
+      h.dataset.dragging = "1";
+    });
+    h.addEventListener("pointermove", (ev) => {
+      if (h.dataset.dragging !== "1" || !state.active) return;
+      const box = canvas.getBoundingClientRect();
+      const t = ((ev.clientX - box.left) / box.width) * duration();
+      moveEdge(state.active, edge, Math.round(t * 100) / 100);
+    });
+    const stop = () => delete h.dataset.dragging;
+    h.addEventListener("pointerup", stop);
+    h.addEventListener("pointercancel", stop);
+    h.addEventListener("keydown", (ev) => {
+      const step = { ArrowLeft: -NUDGE_S, ArrowRight: NUDGE_S }[ev.key];
+      if (!step || !state.active) return;
+      ev.preventDefault();
+      nudge(state.active, edge, step);
+      state.active.showTime();
+      showEdges(state.active);
+    });
+  }
+  canvas.insertAdjacentElement("afterend", span);
+  window.addEventListener("resize", () => state.active && showEdges(state.active));
+
+  function duration() {
+    return audio.duration && isFinite(audio.duration) ? audio.duration : rec.duration || 1;
+  }
+
+  function moveEdge(row, edge, t) {
+    const low = edge === "start" ? 0 : row.start + NUDGE_S;
+    const high = edge === "start" ? row.end - NUDGE_S : duration();
+    row[edge] = Math.min(high, Math.max(low, t));
+    row.moved = true;
+    statusEl.textContent = tr("edit_unsaved");
+    row.showTime();
+    showEdges(row);
+  }
+
+  function showEdges(row) {
+    state.active = row;
+    if (row.start === null || row.end === null) {
+      span.hidden = true;
+      return;
+    }
+    const dur = duration();
+    const w = canvas.offsetWidth;
+    span.hidden = false;
+    span.style.top = `${canvas.offsetTop}px`;
+    span.style.height = `${canvas.offsetHeight}px`;
+    span.style.left = `${canvas.offsetLeft + (row.start / dur) * w}px`;
+    span.style.width = `${Math.max(2, ((row.end - row.start) / dur) * w)}px`;
+    const id = row.ids.join("+") || tr("edit_new_part");
+    for (const edge of ["start", "end"]) {
+      const h = handles[edge];
+      h.setAttribute("aria-label", tr(edge === "start" ? "edit_edge_start" : "edit_edge_end", { id }));
+      h.setAttribute("aria-valuemin", "0");
+      h.setAttribute("aria-valuemax", String(Math.round(dur * 10) / 10));
+      h.setAttribute("aria-valuenow", String(row[edge]));
+      h.setAttribute("aria-valuetext", stamp(row[edge]));
+    }
   }
 
   // --- saving -----------------------------------------------------------------------------------
