@@ -77,10 +77,12 @@ class AudioSession:
         # The filter with its parameters measured on this recording; keyed by it, so a change of
         # parameters never meets samples filtered the old way.
         self.front_end_filter = denoise.filter_for(front_end, self.path)
-        tag = ""
+        # A front end that applies nothing to this recording (clean audio) shares the plain copy.
+        name = "16k-none.s16"
         if self.front_end_filter:
-            tag = "-" + hashlib.sha256(self.front_end_filter.encode()).hexdigest()[:8]
-        self._pcm = self.cache_dir / f"16k-{front_end}{tag}.s16"
+            tag = hashlib.sha256(self.front_end_filter.encode()).hexdigest()[:8]
+            name = f"16k-{front_end}-{tag}.s16"
+        self._pcm = self.cache_dir / name
         # Held while open, so another process's eviction never removes what we read.
         self._in_use = audio_cache.InUse(self.cache_dir)
         if not self._pcm.is_file():

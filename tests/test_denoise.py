@@ -110,3 +110,17 @@ def test_the_peers_bench_runs_navar_as_navar_align_does():
         if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "DEFAULT_ALIGN"
     ]
     assert value == denoise.DEFAULT_ALIGN
+
+
+def test_afftdn_leaves_audio_whose_speech_stands_well_above_the_floor(tmp_path):
+    quiet_room = tmp_path / "room.wav"
+    graph = (
+        "anoisesrc=color=white:amplitude=0.001:seed=7:duration=6:sample_rate=16000[n];"
+        "sine=frequency=440:duration=2:sample_rate=16000,adelay=2000,apad=whole_dur=6[s];"
+        "[n][s]amix=inputs=2:normalize=0"
+    )
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-filter_complex", graph, "-ac", "1"]
+    subprocess.run([*cmd, str(quiet_room)], check=True, capture_output=True, timeout=60)
+    x = engine.audio.decode(quiet_room)
+    assert denoise.speech_over_floor_db(x) > denoise.AFFTDN_MAX_SPEECH_OVER_FLOOR_DB
+    assert denoise.filter_for("afftdn", quiet_room) is None  # nothing worth removing

@@ -79,3 +79,10 @@ def test_the_worn_channel_keeps_the_speech(clips, run):
     for s in spoken:
         a, b = s["start"] - CLIP[0], s["end"] - CLIP[0]
         assert any(a <= (w.start + w.end) / 2 <= b for w in words), s["text"]
+
+
+def test_the_front_end_and_energy_model_are_recorded(clips):
+    settings = clips["worn"][0].provenance.settings
+    assert settings["denoise"] == "none" and settings["denoise_filter"] is None
+    assert settings["energy"]["band_hz"] == "measured"
+    assert settings["energy"]["band_min_hz"] == 300.0
