@@ -163,6 +163,12 @@ class Energy:
         """No speech at all in [a, b]."""
         return not len(self.voiced) or not self.voiced[self._frame(a) : self._frame(b) + 1].any()
 
+    def voiced_fraction(self, a: float, b: float) -> float:
+        """The share of [a, b] that is speech."""
+        if not len(self.voiced) or b <= a:
+            return 0.0
+        return float(self.voiced[self._frame(a) : self._frame(b) + 1].mean())
+
     def last_onset(self, a: float, b: float, pause: float = 0.08) -> float | None:
         """The last point in [a, b] where speech resumes after at least ``pause`` of quiet."""
         n = max(1, int(round(pause / FRAME_S)))

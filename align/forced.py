@@ -81,6 +81,7 @@ class ForcedOptions:
     # same window, lands after it (starts no earlier than this before the piece's end): the
     # next piece is then spoken after this one, not in its place.
     skip_after_s: float = 0.5
+    skip_after_voiced: float = 0.6  # share of the piece's span that must be speech for that
     min_length_fraction: float = 0.3  # of its estimated spoken length, or it was squeezed in
     hint_lead_s: float = 3.0  # a rough cue time moves the cursor to this much before it
     default_chars_per_s: float = 13.0  # Persian read speech, with no track to measure the rate
@@ -285,8 +286,13 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
                 skip = _force(spotter, prior, [nxt.text], win)[0]
                 skip_gap = skip.logprob - _null(spotter, prior, [nxt.text], win, o)[0]
                 log.debug("line %d at %.1f: gap %.2f, skip %.2f", p.line, win, p.gap, skip_gap)
-                after = _estimated_start(skip) >= a.words[-1].end - o.skip_after_s
-                log.debug("line %d: next piece forced alone lands after it: %s", p.line, after)
+                # ... and only if the piece itself sits on speech: text that is not spoken
+                # gets squeezed into the pause before the next line, which also lands after.
+                span = energy.voiced_fraction(a.words[0].start, a.words[-1].end)
+                after = span >= o.skip_after_voiced and (
+                    _estimated_start(skip) >= a.words[-1].end - o.skip_after_s
+                )
+                log.debug("line %d: lands after: %s (speech %.2f)", p.line, after, span)
                 if p.gap < skip_gap + o.skip_margin and not after:
                     break  # the next piece fits here better: this one is not spoken here
             p.words = _words(a, energy, o)
