@@ -17,6 +17,13 @@ for a few windows further on, since the audio may hold speech that the transcrip
 it is not found there, its line is marked "unplaced" and left untimed rather than smeared over
 whatever audio is nearby.
 
+The cursor stays where it was after an unplaced line (the line may be one the audio leaves out,
+and the next line may start right there), but the lines left unplaced since the last placed one
+owe their estimated length: the next piece is looked for that much further on, nearest where
+they put it first. So after a stretch the walk could not hear it catches up, instead of trying
+every later line where it stopped and placing repeated text on an earlier copy (what sank the
+40-minute tape, whose filler repeats its recordings).
+
 ``align(lines, session, scorer, options)`` is the algorithm: no archive, no model loading.
 ``align_reference`` is the callers' helper that reads a transcript file, opens the session and
 loads the scorer.
