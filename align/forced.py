@@ -88,7 +88,10 @@ class ForcedOptions:
     # same window, lands after it (starts no earlier than this before the piece's end): the
     # next piece is then spoken after this one, not in its place.
     skip_after_s: float = 0.5
-    skip_after_voiced: float = 0.6  # share of the piece's span that must be speech for that
+    # Share of the piece's span that must be speech for that: 0.32-0.40 for spoken lines through
+    # the worn channel (hiss lifts the speech threshold), 0.07 for an unspoken line squeezed
+    # into a pause (bench/tapes.py, real-worn and short two-voice).
+    skip_after_voiced: float = 0.2
     min_length_fraction: float = 0.3  # of its estimated spoken length, or it was squeezed in
     hint_lead_s: float = 3.0  # a rough cue time moves the cursor to this much before it
     default_chars_per_s: float = 13.0  # Persian read speech, with no track to measure the rate
@@ -295,7 +298,9 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
                 log.debug("line %d at %.1f: gap %.2f, skip %.2f", p.line, win, p.gap, skip_gap)
                 # ... and only if the piece itself sits on speech: text that is not spoken
                 # gets squeezed into the pause before the next line, which also lands after.
-                span = energy.voiced_fraction(a.words[0].start, a.words[-1].end)
+                # (From where its words put it: the first word also takes the pause before.)
+                lead = max(a.words[0].start, _estimated_start(a))
+                span = energy.voiced_fraction(lead, a.words[-1].end)
                 after = span >= o.skip_after_voiced and (
                     _estimated_start(skip) >= a.words[-1].end - o.skip_after_s
                 )
