@@ -46,7 +46,7 @@ from .energy import Energy
 from .scorer import Scorer, open_scorer
 from .session import AudioSession, default_cache_dir
 from .spotting import WINDOW_S, Spotter
-from .wordtiming import spoken_length, unsound_lead
+from .wordtiming import plausible, spoken_length, unsound_lead
 
 log = logging.getLogger(__name__)
 
@@ -301,9 +301,11 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
                 # (From where its words put it: the first word also takes the pause before.)
                 lead = max(a.words[0].start, _estimated_start(a))
                 span = energy.voiced_fraction(lead, a.words[-1].end)
-                after = span >= o.skip_after_voiced and (
-                    _estimated_start(skip) >= a.words[-1].end - o.skip_after_s
-                )
+                # Text squeezed in at the next line's onset lands before it too: most of a
+                # kept piece's words must take a plausible time.
+                sound = sum(map(plausible, a.words)) >= len(a.words) / 2
+                after = sound and span >= o.skip_after_voiced
+                after = after and _estimated_start(skip) >= a.words[-1].end - o.skip_after_s
                 log.debug("line %d: lands after: %s (speech %.2f)", p.line, after, span)
                 if p.gap < skip_gap + o.skip_margin and not after:
                     break  # the next piece fits here better: this one is not spoken here
