@@ -17,6 +17,13 @@ for a few windows further on, since the audio may hold speech that the transcrip
 it is not found there, its line is marked "unplaced" and left untimed rather than smeared over
 whatever audio is nearby.
 
+The cursor stays where it was after an unplaced line (the line may be one the audio leaves out,
+and the next line may start right there), but the lines left unplaced since the last placed one
+owe their estimated length: the next piece is looked for that much further on, nearest where
+they put it first. So after a stretch the walk could not hear it catches up, instead of trying
+every later line where it stopped and placing repeated text on an earlier copy (what sank the
+40-minute tape, whose filler repeats its recordings).
+
 ``align(lines, session, scorer, options)`` is the algorithm: no archive, no model loading.
 ``align_reference`` is the callers' helper that reads a transcript file, opens the session and
 loads the scorer.
@@ -39,7 +46,7 @@ from .energy import Energy
 from .scorer import Scorer, open_scorer
 from .session import AudioSession, default_cache_dir
 from .spotting import WINDOW_S, Spotter
-from .wordtiming import spoken_length, unsound_lead
+from .wordtiming import plausible, spoken_length, unsound_lead
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +88,10 @@ class ForcedOptions:
     # same window, lands after it (starts no earlier than this before the piece's end): the
     # next piece is then spoken after this one, not in its place.
     skip_after_s: float = 0.5
+    # Share of the piece's span that must be speech for that: 0.32-0.40 for spoken lines through
+    # the worn channel (hiss lifts the speech threshold), 0.07 for an unspoken line squeezed
+    # into a pause (bench/tapes.py, real-worn and short two-voice).
+    skip_after_voiced: float = 0.2
     min_length_fraction: float = 0.3  # of its estimated spoken length, or it was squeezed in
     hint_lead_s: float = 3.0  # a rough cue time moves the cursor to this much before it
     default_chars_per_s: float = 13.0  # Persian read speech, with no track to measure the rate
@@ -285,8 +296,17 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
                 skip = _force(spotter, prior, [nxt.text], win)[0]
                 skip_gap = skip.logprob - _null(spotter, prior, [nxt.text], win, o)[0]
                 log.debug("line %d at %.1f: gap %.2f, skip %.2f", p.line, win, p.gap, skip_gap)
-                after = _estimated_start(skip) >= a.words[-1].end - o.skip_after_s
-                log.debug("line %d: next piece forced alone lands after it: %s", p.line, after)
+                # ... and only if the piece itself sits on speech: text that is not spoken
+                # gets squeezed into the pause before the next line, which also lands after.
+                # (From where its words put it: the first word also takes the pause before.)
+                lead = max(a.words[0].start, _estimated_start(a))
+                span = energy.speech_fraction(lead, a.words[-1].end)
+                # Text squeezed in at the next line's onset lands before it too: most of a
+                # kept piece's words must take a plausible time.
+                sound = sum(map(plausible, a.words)) >= len(a.words) / 2
+                after = sound and span >= o.skip_after_voiced
+                after = after and _estimated_start(skip) >= a.words[-1].end - o.skip_after_s
+                log.debug("line %d: lands after: %s (speech %.2f)", p.line, after, span)
                 if p.gap < skip_gap + o.skip_margin and not after:
                     break  # the next piece fits here better: this one is not spoken here
             p.words = _words(a, energy, o)

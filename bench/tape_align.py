@@ -41,6 +41,8 @@ def run_one(name: str, work: Path, args) -> dict:
 
     layout, channel = name.rsplit("-", 1)
     tape = tapes.build(layout, channel, work / "tapes")
+    if args.part:
+        tape = tapes.part(tape, *args.part, work / "tapes")
     ref = Track(
         id="fa.reference",
         recording_id="bench",
@@ -79,6 +81,7 @@ def run_one(name: str, work: Path, args) -> dict:
     return {
         "tape": name,
         "audio_s": tape.duration,
+        "part": args.part,
         "spoken_lines": spoken,
         "placed": placed,
         "absent_lines": absent,
@@ -164,6 +167,8 @@ def main():
     ap.add_argument("--work", type=Path, default=ROOT / "bench" / "out")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "tape_align.json")
     ap.add_argument("--quotes", type=int, default=0, help="also N quotes of each kind")
+    ap.add_argument("--part", nargs=2, type=float, metavar=("START", "END"),
+                    help="only this stretch of each tape (s), with its lines")  # fmt: skip
     ap.add_argument("--one", help=argparse.SUPPRESS)  # child process: one tape
     args = ap.parse_args()
     if args.one:
@@ -175,6 +180,7 @@ def main():
                str(args.gap), "--front-end", args.front_end, "--work", str(args.work),
                "--quotes", str(args.quotes)]  # fmt: skip
         cmd += ["--broadband"] if args.broadband else []
+        cmd += ["--part", *map(str, args.part)] if args.part else []
         out = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if out.returncode != 0:
             print(name, "failed:", out.stderr[-2000:], flush=True)

@@ -330,6 +330,25 @@ def build(layout: str, channel: str, work: Path) -> Tape:
     return tape
 
 
+def part(tape: Tape, start: float, end: float, work: Path) -> Tape:
+    """The stretch [start, end) of a tape with the reference lines inside it (unspoken lines
+    between them kept), times counted from ``start``: a long tape measured in parts."""
+    inside = [i for i, x in enumerate(tape.lines) if x.start is not None]
+    inside = [i for i in inside if tape.lines[i].start >= start and tape.lines[i].end < end]
+    name = f"{tape.name}[{start:g}-{end:g}]"
+    wav = work / f"{name}.wav"
+    if not wav.is_file():
+        cmd = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(tape.wav)]
+        cmd += ["-ss", f"{start}", "-to", f"{end}", "-c:a", "pcm_s16le", str(wav)]
+        subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    lines = []
+    for x in tape.lines[inside[0] : inside[-1] + 1] if inside else []:
+        shift = None if x.start is None else (round(x.start - start, 3), round(x.end - start, 3))
+        lines.append(Line(x.text, *(shift or (None, None)), x.scored, [t - start for t in x.turns]))
+    duration = round(min(end, tape.duration) - start, 3)
+    return Tape(name, tape.channel, wav, duration, lines, {**tape.notes, "part": [start, end]})
+
+
 def check_marks(tape: Tape) -> dict:
     """Do the marks still hold? The speech-to-gap level difference at the marked edges: mean
     power inside the first and last 0.2 s of each line against 0.2 s just outside it."""
