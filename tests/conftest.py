@@ -203,14 +203,31 @@ def player_archive(tmp_path_factory, fa_speech):
     return build_player_archive(tmp_path_factory.mktemp("player") / "archive", fa_speech)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items):
-    """Tests that share a module-scoped fixture run on one xdist worker (`--dist loadgroup`).
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`-n 2`: the tests of a module that defines a module-scoped fixture run on one worker.
 
     Such fixtures are the expensive ones (a model run, an alignment, a browser); spread over two
-    workers, each worker would build its own. Other tests are still balanced one by one.
+    workers, as xdist's default load balancing does, each worker builds its own. Other tests are
+    still handed out one by one, after the grouped modules, so the two workers end together.
+    (xdist's own `--dist loadgroup` marks stopped working with pytest 9.2: pytest-xdist#1386.)
     """
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info and any(d[-1].scope == "module" for d in info.name2fixturedefs.values()):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    grouped: dict[str, bool] = {}
+
+    def has_module_fixture(module: str) -> bool:
+        if module not in grouped:
+            path = config.rootpath / module
+            text = path.read_text(encoding="utf-8") if path.is_file() else ""
+            grouped[module] = 'scope="module"' in text
+        return grouped[module]
+
+    class ModuleFixturesOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if has_module_fixture(module) else nodeid
+
+    return ModuleFixturesOnOneWorker(config, log)
