@@ -60,6 +60,22 @@ def _sigint_kept(request):
         warnings.warn(f"{request.node.nodeid} changed SIGINT's handler; put back", stacklevel=1)
 
 
+@pytest.fixture(autouse=True)
+def _model_defaults_kept():
+    """Put the process's model defaults back after each test.
+
+    `navar ... --device cuda` through CliRunner, and a batch stage run in this process (Dask's
+    in-process worker), call speech_model.set_defaults as a real process would at its start. Left
+    set, every later model test on the same worker failed with "no CUDA device" (or ran on the
+    batch's thread count), depending on which tests that worker had run before.
+    """
+    from transcribe import speech_model
+
+    saved = dict(speech_model._defaults)
+    yield
+    speech_model.set_defaults(**saved)
+
+
 @pytest.fixture
 def archive(tmp_path) -> Archive:
     return Archive(tmp_path / "archive")
