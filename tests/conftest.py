@@ -6,6 +6,13 @@ end are known (see navar.synthetic). Session-scoped fixtures make expensive thin
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
+import json
+import os
+import shutil
+import signal
+import warnings
 from pathlib import Path
 
 import pytest
@@ -31,6 +38,44 @@ EN_LINES = [
 ]
 
 
+def pytest_configure(config):
+    """Run with SIGINT at its default, as in a terminal, however the suite was started.
+
+    A shell without job control (a script, CI, `./scripts/test.sh &`) starts a background command
+    with SIGINT ignored; Python keeps an inherited SIG_IGN, pytest-xdist's workers inherit it and
+    so does every program a test starts, so a test that interrupts `navar` saw nothing happen.
+    """
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture(autouse=True)
+def _sigint_kept(request):
+    """A test (or a library it calls) that changes SIGINT is named, and SIGINT put back, so the
+    tests after it on the same worker still run with Ctrl-C at its default."""
+    before = signal.getsignal(signal.SIGINT)
+    yield
+    if signal.getsignal(signal.SIGINT) != before:
+        signal.signal(signal.SIGINT, before)
+        warnings.warn(f"{request.node.nodeid} changed SIGINT's handler; put back", stacklevel=1)
+
+
+@pytest.fixture(autouse=True)
+def _model_defaults_kept():
+    """Put the process's model defaults back after each test.
+
+    `navar ... --device cuda` through CliRunner, and a batch stage run in this process (Dask's
+    in-process worker), call speech_model.set_defaults as a real process would at its start. Left
+    set, every later model test on the same worker failed with "no CUDA device" (or ran on the
+    batch's thread count), depending on which tests that worker had run before.
+    """
+    from transcribe import speech_model
+
+    saved = dict(speech_model._defaults)
+    yield
+    speech_model.set_defaults(**saved)
+
+
 @pytest.fixture
 def archive(tmp_path) -> Archive:
     return Archive(tmp_path / "archive")
@@ -44,11 +89,42 @@ def model():
     return speech_model.load(None)
 
 
+def once_per_run(tmp_path_factory, name: str, build) -> Path:
+    """A folder that ``build(folder)`` fills once per test run, not once per xdist worker.
+
+    With pytest-xdist every worker builds its own session fixtures, so a model run would be done
+    twice. The first worker to get here builds under a lock in the run's shared temporary folder
+    (the pattern pytest-xdist documents); the others wait for it and reuse the result. A build
+    that raised leaves no mark, so the next worker tries again (and fails the same way). Callers
+    copy what they will write to.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = tmp_path_factory.mktemp(name)
+        build(folder)
+        return folder
+    folder = tmp_path_factory.getbasetemp().parent / f"once-{name}"
+    with open(f"{folder}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (folder / ".built").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            (folder / ".built").touch()
+    return folder
+
+
 def _speak(tmp_path_factory, name, lines, voice):
-    audio, spans = synthetic.synthesize(lines, voice=voice)
-    path = tmp_path_factory.mktemp(name) / f"{name}.wav"
-    audio.export(path, format="wav")
-    return path, spans
+    """(wav path, [SpokenLine]) made once per run, so every worker tests the same audio."""
+
+    def build(folder):
+        audio, spans = synthetic.synthesize(lines, voice=voice)
+        audio.export(folder / f"{name}.wav", format="wav")
+        spans = [dataclasses.asdict(s) for s in spans]
+        (folder / "spans.json").write_text(json.dumps(spans, ensure_ascii=False), "utf-8")
+
+    folder = once_per_run(tmp_path_factory, name, build)
+    spans = json.loads((folder / "spans.json").read_text("utf-8"))
+    return folder / f"{name}.wav", [synthetic.SpokenLine(**s) for s in spans]
 
 
 @pytest.fixture(scope="session")
@@ -58,21 +134,37 @@ def fa_speech(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def fa_line(tmp_path_factory):
+    """(wav path, [SpokenLine]) for FA_LINES[0] alone: for tests that need real Persian speech
+    transcribed but not what it says, at a quarter of fa_speech's model time."""
+    return _speak(tmp_path_factory, "fa_line", FA_LINES[:1], "fa")
+
+
+@pytest.fixture(scope="session")
 def en_speech(tmp_path_factory):
     return _speak(tmp_path_factory, "en_speech", EN_LINES, "en")
 
 
 @pytest.fixture(scope="session")
-def transcribed(tmp_path_factory, fa_speech, model):
+def transcribed(tmp_path_factory, fa_speech):
     """An archive holding the Persian speech with real fa.asr and en.mt tracks. Read-only use.
 
-    Made by the real pipeline, so en.mt segments carry source_ids into fa.asr.
+    Made by the real pipeline (once per run: each worker gets its own copy), so en.mt segments
+    carry source_ids into fa.asr.
     """
-    from transcribe import pipeline
 
-    archive = Archive(tmp_path_factory.mktemp("transcribed") / "archive")
-    rec = archive.add(fa_speech[0], title="آزمون — test recording").recording
-    pipeline.transcribe_recording(archive, rec.id, translate=True)  # base: only when asked
+    def build(folder):
+        from transcribe import pipeline
+
+        archive = Archive(folder / "archive")
+        rec = archive.add(fa_speech[0], title="آزمون — test recording").recording
+        pipeline.transcribe_recording(archive, rec.id, translate=True)  # base: only when asked
+
+    built = once_per_run(tmp_path_factory, "transcribed", build) / "archive"
+    root = tmp_path_factory.mktemp("transcribed") / "archive"
+    shutil.copytree(built, root)
+    archive = Archive(root)
+    (rec,) = archive.recordings()
     return archive, rec
 
 
@@ -125,3 +217,33 @@ def build_player_archive(root: Path, speech, fa_lines=FA_LINES, en_lines=EN_LINE
 def player_archive(tmp_path_factory, fa_speech):
     """(Archive, Recording) with exactly timed Persian and English tracks. Read-only use."""
     return build_player_archive(tmp_path_factory.mktemp("player") / "archive", fa_speech)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`-n 2`: the tests of a module that defines a module-scoped fixture run on one worker.
+
+    Such fixtures are the expensive ones (a model run, an alignment, a browser); spread over two
+    workers, as xdist's default load balancing does, each worker builds its own. Other tests are
+    still handed out one by one, after the grouped modules, so the two workers end together.
+    (xdist's own `--dist loadgroup` marks stopped working with pytest 9.2: pytest-xdist#1386.)
+    """
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    grouped: dict[str, bool] = {}
+
+    def has_module_fixture(module: str) -> bool:
+        if module not in grouped:
+            path = config.rootpath / module
+            text = path.read_text(encoding="utf-8") if path.is_file() else ""
+            grouped[module] = 'scope="module"' in text
+        return grouped[module]
+
+    class ModuleFixturesOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if has_module_fixture(module) else nodeid
+
+    return ModuleFixturesOnOneWorker(config, log)
