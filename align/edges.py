@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .wordtiming import spoken_length, unsound_lead, unsound_tail
+from .wordtiming import plausible, spoken_length, unsound_lead, unsound_tail
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,17 @@ class EdgeOptions:
     # Without a real boundary before the first word (anchored=False), its onset is looked for
     # at most this far before its end.
     unanchored_reach_s: float = 1.2
+    unanchored_pause_s: float = (
+        0.2  # a pause this long before it; closures inside words are shorter
+    )
     # A line's end follows its fading last sound down to this far over the local background
     # (hiss hides weak final consonants under the speech threshold), at most end_trail_s;
     # end_trail_s 0: no trail.
     end_trail_db: float = 6.0
     end_trail_s: float = 0.3
+    # An energy end that leaves a well-timed last word too short lies at most this far before
+    # the path's end (worn tapes: a final nasal under the hiss is cut 0.4 s early).
+    end_pullback_s: float = 0.25
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,16 +73,26 @@ def repair_start(words: list, energy, options: EdgeOptions, anchored: bool = Tru
     if not words:
         raise ValueError("no words to repair")
     lead = unsound_lead(words)
+    start = None
     if lead:
         # The first words were stretched over speech the text leaves out, or squeezed: the
-        # text starts after the last clear pause within reach of the first well-timed word,
-        # and the words before that word share the time up to it.
+        # text starts after the last clear pause within reach of the first well-timed word.
         i, est = lead
         anchor = words[i].start
         start = energy.last_onset(
             anchor - 1.5 * est - 0.5, anchor - 0.1, pause=options.lead_pause_s
         )
         start = start if start is not None else max(words[0].start, anchor - est)
+    else:
+        # The first words span a clear pause that leaves them room to be said after it: the
+        # path ran a short first word on the end of the speech before, and the next word
+        # over the pause (Whisper's path hugs the words together across silence).
+        lead = _spans_pause(words, energy, options)
+        if lead:
+            i, est, start = lead
+            anchor = words[i].start
+    if lead:
+        # The words before the first well-timed one share the time up to it.
         total = sum(spoken_length(w.text) for w in words[:i])
         t = start
         for w in words[:i]:
@@ -85,9 +101,12 @@ def repair_start(words: list, energy, options: EdgeOptions, anchored: bool = Tru
             w.end = round(t, 3)
     w0 = words[0]
     if not anchored and not lead:
-        # The first word starts after the last pause before its end, if there is one.
+        # The first word starts after the last clear pause before its end (a shorter one may
+        # be a stop's closure inside the word: آن|قدر), else after the last short one.
         earliest = max(w0.start, w0.end - options.unanchored_reach_s)
-        found = energy.last_onset(earliest, w0.end - 0.05)
+        found = energy.last_onset(earliest, w0.end - 0.05, pause=options.unanchored_pause_s)
+        if found is None:
+            found = energy.last_onset(earliest, w0.end - 0.05)
         if found is None:
             found = max(w0.start, w0.end - spoken_length(w0.text))
         w0.start = found
@@ -103,12 +122,32 @@ def repair_start(words: list, energy, options: EdgeOptions, anchored: bool = Tru
     return w0.start
 
 
+def _spans_pause(words: list, energy, options: EdgeOptions) -> tuple | None:
+    """(index of the first of three plausibly long words, spoken length of the words before
+    it, onset after the pause) when those words span a clear pause with room after it."""
+    n = len(words)
+    i = next((k for k in range(n - 2) if all(map(plausible, words[k : k + 3]))), None)
+    if not i or i > n // 2:
+        return None
+    est = sum(spoken_length(w.text) for w in words[:i])
+    anchor = words[i].start
+    found = energy.last_onset(words[0].start, anchor - 0.5 * est, pause=options.lead_pause_s)
+    return None if found is None or found <= words[0].start + 0.05 else (i, est, found)
+
+
 def repair_end(words: list, energy, options: EdgeOptions) -> float:
     """Move the last word's end to where the text stops sounding; returns the new end."""
     if not words:
         raise ValueError("no words to repair")
     wn = words[-1]
     start = words[0].start
+    said = spoken_length(wn.text)
+    if energy.quiet(wn.start, wn.start + said):
+        # The energy hears nothing of the last word (hiss over a final nasal, a band-limited
+        # fricative): the path's end, unless the word ran on past its spoken length.
+        wn.end = round(max(wn.start, min(wn.end, wn.start + said)), 3)
+        return wn.end
+    path_end = wn.end
     end = energy.offset(wn.end, limit=max(start, wn.start))
     stop = None
     if swallowed(wn, options):
@@ -125,7 +164,15 @@ def repair_end(words: list, energy, options: EdgeOptions) -> float:
             anchor + 0.05, anchor + 1.5 * est + 0.5, pause=options.lead_pause_s
         )
         end = stop if stop is not None else anchor + est
+    # Whatever moved it, the text ends with a voiced frame (a guess by spoken length may land
+    # in the pause after it), and then follows its fading sound (``trail``).
+    end = energy.offset(end, limit=max(start, end - 1.0))
     if options.end_trail_s > 0:
         end = energy.trail(end, options.end_trail_s, options.end_trail_db)
+    if plausible(wn) and end - wn.start < 0.4 * said:
+        # The energy left a well-timed last word almost nothing: it cut a weak final sound
+        # (worn tapes: a final nasal under the hiss). Whisper's ends are good; at most
+        # end_pullback_s before it.
+        end = max(end, path_end - options.end_pullback_s)
     wn.end = round(max(end, wn.start), 3)
     return wn.end

@@ -74,6 +74,18 @@ def test_stretched_first_words_are_given_their_spoken_length_back(energy):
     assert words[0].start < words[0].end <= words[1].start < words[1].end <= words[2].start
 
 
+def test_first_words_hugging_the_speech_before_across_a_pause_start_after_it(energy):
+    # A short first word put at the end of the sentence before (1.9 s), the next one stretched
+    # over the pause to the third word's start: not far enough from their spoken length to
+    # look unsound, but the pause leaves them room after it. They start where speech resumes.
+    texts = ["تو", "کمال", "ناباوری", "دیدیم", "که"]
+    times = [(1.9, 1.96), (1.96, 3.6), (3.6, 4.2), (4.2, 4.8), (4.8, 5.4)]
+    words = [AlignedWord(w, a, b, 0.9) for w, (a, b) in zip(texts, times, strict=True)]
+    start = repair_start(words, energy, EdgeOptions(), anchored=True)
+    assert start == pytest.approx(3.0, abs=0.02)
+    assert words[1].start >= words[0].end and words[1].end <= 3.6
+
+
 def test_an_end_that_ran_into_the_pause_ends_with_the_last_voiced_frame(energy):
     words = _words([*TEXT[:3], (4.8, 5.9)])
     end = repair_end(words, energy, EdgeOptions(end_trail_s=0))
