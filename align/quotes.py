@@ -101,6 +101,9 @@ class QuoteOptions:
     scan_hop_s: float = 10.0
     sweep_gap: float = 0.3
     sweep_step_s: float = 1.5
+    # The sweep begins this far before the best window: a quote whose first word that window
+    # cuts off may still score best there.
+    sweep_back_s: float = 3.0
     # A candidate is aligned from this far before its guessed start (window starts are on a
     # window_grid_s grid, so nearby guesses share one encoded window), and, when promising
     # (sweep_gap), again from prefix_back_s before it with the words heard there as a prefix.
@@ -314,7 +317,8 @@ def _find_in_audio(search: _Search, query: str, limit: int) -> list[QuoteMatch]:
         if best - null >= o.sweep_gap:
             stop = min(win + WINDOW_S - 4, spotter.duration - 1)
             covered = -math.inf  # a start inside a quote already found finds it again, cut
-            for g in _frange(win + o.lead_s, stop, o.sweep_step_s):
+            first = max(0.0, win - o.sweep_back_s) + o.lead_s
+            for g in _frange(first, stop, o.sweep_step_s):
                 if g < covered:
                     continue
                 c = _candidate(search, query, g, null, prefix=False)
@@ -461,7 +465,7 @@ def _candidate(search: _Search, query: str, guess: float, null: float, prefix=Tr
         # The alignment path starts at the window's first frame, so without a prefix the first
         # word soaks up everything before it: estimate its start from its end, and align again
         # from just before that with the words heard there as a prefix.
-        est = max(win, w0.end - spoken_length(w0.text))
+        est = w0.end - spoken_length(w0.text)  # may be before the window: it cut the quote
         win2 = search.window(est - 1.0)
         prefix2 = _heard_before(search, win2, est - 0.15)
         if prefix2 or win2 != win:  # an earlier window too: the quote may start before this one
