@@ -555,7 +555,11 @@ def _reanchor(search: _Search, query: str, aligned):
     start = aligned.words[i].start - 1.2 * est
     win = search.window(start - 1.0)
     a, prefix = _align_after_heard(search, query, win, start - 0.15)
-    return (a, win, prefix) if a.words else None
+    # The anchor word must stay where it was: a path that moved it elsewhere found something
+    # else in the new window (the quote's words spoken again later, or a near miss).
+    if len(a.words) <= i or abs(a.words[i].start - aligned.words[i].start) > 1.0:
+        return None
+    return a, win, prefix
 
 
 def _lead_in_ok(w0, window: float | None) -> bool:
