@@ -126,6 +126,9 @@ def run_one(name: str, args) -> dict:
     options = QuoteOptions(limit=1)
     rows = []
     cache = work / "sessions"  # the encoder cache, as a user's second query would find it
+    log = args.out.parent / f"quote_rows-{name}.jsonl"  # row by row: a cut-short run still counts
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("", encoding="utf-8")
     with AudioSession(tape.wav, cache_dir=cache) as session:
         for kind, query, copies in cases(tape, args.quotes, args.absent):
             t0 = time.time()
@@ -141,7 +144,16 @@ def run_one(name: str, args) -> dict:
                     row["copy"] = "marked" if marked else "filler"
             rows.append(row)
             print(json.dumps(row, ensure_ascii=False), file=sys.stderr, flush=True)
-    summary = {"tape": name, "audio_s": tape.duration, "load": os.getloadavg()}
+            with log.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    summary = summarize(name, tape.duration, rows)
+    summary["options"] = options.to_dict()
+    summary["rows"] = rows
+    return summary
+
+
+def summarize(name: str, duration: float, rows: list[dict]) -> dict:
+    summary = {"tape": name, "audio_s": duration, "load": os.getloadavg()}
     for kind in ("exact", "changed", "absent"):
         rs = [r for r in rows if r["kind"] == kind]
         secs = [r["seconds"] for r in rs]
@@ -155,9 +167,21 @@ def run_one(name: str, args) -> dict:
             "median_s": pct(secs, 0.5),
             "p95_s": pct(secs, 0.95),
         }
-    summary["options"] = options.to_dict()
-    summary["rows"] = rows
     return summary
+
+
+def table_row(r: dict) -> str:
+    """A BENCHMARKS.md row: found within 0.3 s (found), false matches, seconds median (p95)."""
+    e, c, a = r["exact"], r["changed"], r["absent"]
+
+    def secs(k):
+        return f"{k['median_s']} ({k['p95_s']})" if k["n"] else "-"
+
+    return (
+        f"| {r['tape']} | {r['audio_s']:.0f} s | {e['within_0.3s']} of {e['n']} ({e['found']}) "
+        f"| {c['within_0.3s']} of {c['n']} ({c['found']}) | {a['found']} of {a['n']} "
+        f"| {secs(e)} | {secs(c)} | {secs(a)} |"
+    )
 
 
 def main():
@@ -169,14 +193,24 @@ def main():
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "quote_tapes.json")
     ap.add_argument("--prepare", action="store_true", help="build and transcribe the tapes only")
     ap.add_argument("--one", help=argparse.SUPPRESS)  # child process: one tape
+    ap.add_argument("--report", action="store_true", help="table rows from the row logs")
     args = ap.parse_args()
+    if args.report:  # from bench/out/quote_rows-*.jsonl, also of a run cut short
+        for name in args.tapes:
+            log = args.out.parent / f"quote_rows-{name}.jsonl"
+            if log.is_file():
+                rows = [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines() if x]
+                layout, channel = name.rsplit("-", 1)
+                tape = tapes.build(layout, channel, args.work)
+                print(table_row(summarize(name, tape.duration, rows)))
+        return
     if args.one:
         print(json.dumps(run_one(args.one, args), ensure_ascii=False))
         return
     results = []
     for name in args.tapes:
         cmd = [sys.executable, __file__, "--one", name, "--work", str(args.work), "--quotes",
-               str(args.quotes), "--absent", str(args.absent)]  # fmt: skip
+               str(args.quotes), "--absent", str(args.absent), "--out", str(args.out)]  # fmt: skip
         cmd += ["--prepare"] if args.prepare else []
         out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
         if out.returncode != 0:
@@ -185,6 +219,7 @@ def main():
         r = json.loads(out.stdout.strip().splitlines()[-1])
         results.append(r)
         print(json.dumps({k: v for k, v in r.items() if k != "rows"}, ensure_ascii=False))
+        print(table_row(r), flush=True)
     if not args.prepare:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
