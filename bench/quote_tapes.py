@@ -111,6 +111,27 @@ def cases(tape, n: int, n_absent: int) -> list[tuple[str, str, list]]:
     return out
 
 
+def warm(tape, work: Path) -> dict:
+    """Encode every scan window once into the session's disk cache (what a first query does),
+    and say what it cost: later queries read the encodings back."""
+    from align.quotes import QuoteOptions
+    from align.scorer import open_scorer
+    from align.session import AudioSession
+    from align.spotting import Spotter
+
+    scorer = open_scorer(None, "fa")
+    t0, c0 = time.time(), time.process_time()
+    with AudioSession(tape.wav, cache_dir=work / "sessions") as session:
+        spotter = Spotter(scorer, session)
+        windows = spotter.windows(QuoteOptions().scan_hop_s)
+        for w in windows:
+            spotter.encode(spotter.clamp(w))
+    out = {"tape": tape.name, "windows": len(windows), "wall_s": round(time.time() - t0)}
+    out["cpu_s"] = round(time.process_time() - c0)
+    print(json.dumps(out), file=sys.stderr, flush=True)
+    return out
+
+
 def run_one(name: str, args) -> dict:
     from align.quotes import QuoteOptions, find
     from align.scorer import open_scorer
@@ -119,6 +140,8 @@ def run_one(name: str, args) -> dict:
     layout, channel = name.rsplit("-", 1)
     work = args.work
     tape = tapes.build(layout, channel, work)
+    if args.warm:
+        return warm(tape, work)
     asr = transcript(tape, work)
     if args.prepare:
         return {"tape": name, "prepared": True, "segments": len(asr.segments)}
@@ -194,6 +217,7 @@ def main():
     ap.add_argument("--prepare", action="store_true", help="build and transcribe the tapes only")
     ap.add_argument("--one", help=argparse.SUPPRESS)  # child process: one tape
     ap.add_argument("--report", action="store_true", help="table rows from the row logs")
+    ap.add_argument("--warm", action="store_true", help="only encode every window into the cache")
     args = ap.parse_args()
     if args.report:  # from bench/out/quote_rows-*.jsonl, also of a run cut short
         for name in args.tapes:
@@ -212,6 +236,7 @@ def main():
         cmd = [sys.executable, __file__, "--one", name, "--work", str(args.work), "--quotes",
                str(args.quotes), "--absent", str(args.absent), "--out", str(args.out)]  # fmt: skip
         cmd += ["--prepare"] if args.prepare else []
+        cmd += ["--warm"] if args.warm else []
         out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
         if out.returncode != 0:
             print(name, "failed", flush=True)
@@ -220,7 +245,7 @@ def main():
         results.append(r)
         print(json.dumps({k: v for k, v in r.items() if k != "rows"}, ensure_ascii=False))
         print(table_row(r), flush=True)
-    if not args.prepare:
+    if not (args.prepare or args.warm):
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
 
