@@ -91,6 +91,11 @@ class QuoteOptions:
     # gap (0.78 for an exact quote through the worn cassette channel, bench/quote_tapes.py), so
     # 0.8 became 0.7.
     present_gap: float = 0.7
+    # Scores leave out this share of the quote's worst tokens (and the null's): a fifth of the
+    # words changed lowers the full mean by 0.1 to 0.25 more than it does an absent quote's
+    # (bench/quote_tapes.py, worn tape: changed 0.34-0.94 -> 0.41-1.17, absent at most 0.17
+    # -> 0.18).
+    trim_worst: float = 0.2
     null_windows: int = 3  # reversed windows, spread over the recording, whose median is the null
     # Text candidates: the best fuzzy matches in the timed tracks, at most text_guesses + limit
     # - 1 of them, at least guess_apart_s apart, each verified in the audio.
@@ -282,6 +287,14 @@ class _Search:
         self.words = {t.id: textmatch.timed_words(t) for t in tracks}
         self.o = options
 
+    def score(self, a) -> float:
+        """Mean log probability of the quote's tokens without the worst ``trim_worst`` share:
+        a changed word costs its tokens a lot, and no more than that share should decide."""
+        x = sorted(a.token_logprobs, reverse=True)
+        if not x:
+            return -math.inf
+        return statistics.fmean(x[: max(1, math.ceil(len(x) * (1 - self.o.trim_worst)))])
+
     def window(self, t: float) -> float:
         # On a grid, so that nearby guesses share one encoded window.
         g = self.o.window_grid_s
@@ -313,7 +326,8 @@ def _find_in_audio(search: _Search, query: str, limit: int) -> list[QuoteMatch]:
         # The recogniser may have mangled the quote beyond recognition: ask the audio where
         # the quote's tokens fit best and, if that window is promising, try starts every
         # sweep_step_s inside it. Every window is scored: no place is skipped.
-        win, best = max(spotter.scan(query, windows), key=lambda x: x[1])
+        scores = [(w, search.score(spotter.align(query, w))) for w in windows]
+        win, best = max(scores, key=lambda x: x[1])
         if best - null >= o.sweep_gap:
             stop = min(win + WINDOW_S - 4, spotter.duration - 1)
             covered = -math.inf  # a start inside a quote already found finds it again, cut
@@ -439,7 +453,8 @@ def _null_score(search: _Search, query: str, windows: list[float]) -> float:
     """The quote's score on time-reversed audio: same voice and room, no words."""
     n = max(1, search.o.null_windows)
     picks = windows[:: max(1, len(windows) // n)][:n]
-    return statistics.median(search.spotter.align(query, w, reverse=True).logprob for w in picks)
+    aligned = [search.spotter.align(query, w, reverse=True) for w in picks]
+    return statistics.median(search.score(a) for a in aligned)
 
 
 def _candidate(search: _Search, query: str, guess: float, null: float, prefix=True):
@@ -449,15 +464,15 @@ def _candidate(search: _Search, query: str, guess: float, null: float, prefix=Tr
     best = (spotter.align(query, win), win, "")
     # A promising guess is tried again from further back, with the words heard there as a
     # prefix (a garbled prefix can hurt a short quote, so the better of the two counts).
-    if prefix and best[0].logprob - null >= o.sweep_gap:
+    if prefix and search.score(best[0]) - null >= o.sweep_gap:
         win = search.window(guess - o.prefix_back_s)
         a, heard = _align_after_heard(search, query, win, guess - 0.15)
-        if heard and a.words and a.logprob > best[0].logprob:
+        if heard and a.words and search.score(a) > search.score(best[0]):
             best = (a, win, heard)
     aligned, win, prefix = best
     if not aligned.words:
         return None
-    gap = aligned.logprob - null
+    gap = search.score(aligned) - null
     if gap < o.present_gap:
         return gap, None
     w0 = aligned.words[0]
@@ -472,12 +487,13 @@ def _candidate(search: _Search, query: str, guess: float, null: float, prefix=Tr
             again = spotter.align(query, win2, prefix=prefix2)
             # Unless that path is broken: its first word may soak up only the lead-in.
             sound = again.words and _lead_in_ok(again.words[0], win2 if not prefix2 else None)
-            if sound and again.logprob - null >= o.present_gap:
-                aligned, gap, win, prefix = again, max(gap, again.logprob - null), win2, prefix2
+            again_gap = search.score(again) - null if sound else -math.inf
+            if again_gap >= o.present_gap:
+                aligned, gap, win, prefix = again, max(gap, again_gap), win2, prefix2
     again = _reanchor(search, query, aligned)
-    if again and again[0].logprob - null >= o.present_gap:
+    if again and search.score(again[0]) - null >= o.present_gap:
         aligned, win, prefix = again
-        gap = max(gap, aligned.logprob - null)
+        gap = max(gap, search.score(aligned) - null)
     energy = spotter.energy
     words = aligned.words
     # With a prefix the path gives a real boundary (it absorbs the silence before the word);
@@ -499,7 +515,7 @@ def _candidate(search: _Search, query: str, guess: float, null: float, prefix=Tr
     plain_win = search.window(start - o.lead_s)
     if prefix or plain_win != win:
         plain = spotter.align(query, plain_win)
-        gap = min(gap, plain.logprob - null) if plain.words else gap
+        gap = min(gap, search.score(plain) - null) if plain.words else gap
         # Near the end of a recording windows are clamped to start earlier, so the plain
         # alignment may have found the quote somewhere else in that window. Its last word must
         # begin inside this span (its end is no guide: the path runs on to the window's end).
@@ -517,7 +533,7 @@ def _candidate(search: _Search, query: str, guess: float, null: float, prefix=Tr
         score=0.0,
         segment_ids=seg_ids,
         context=context,
-        details={"gap": round(gap, 3), "logprob": round(aligned.logprob, 3),
+        details={"gap": round(gap, 3), "logprob": round(search.score(aligned), 3),
                  "null": round(null, 3), "window": win, "prefix": prefix},
     )  # fmt: skip
     return gap, m
@@ -534,7 +550,7 @@ def _align_after_heard(search: _Search, query: str, win: float, until: float):
     for k in range(min(3, len(heard) + 1)):
         prefix = " ".join(heard[: len(heard) - k])
         a = spotter.align(query, win, prefix=prefix)
-        if a.words and (best is None or a.logprob > best[0].logprob):
+        if a.words and (best is None or search.score(a) > search.score(best[0])):
             best = (a, prefix)
     return best or (spotter.align(query, win), "")
 
