@@ -166,7 +166,7 @@ def repair_end(words: list, energy, options: EdgeOptions) -> float:
         end = stop if stop is not None else anchor + est
     # Whatever moved it, the text ends with a voiced frame (a guess by spoken length may land
     # in the pause after it), and then follows its fading sound (``trail``).
-    end = energy.offset(end, limit=max(start, end - 1.0))
+    end = energy.offset(end, limit=max(start, end - 1.0), ahead=0.0)
     if options.end_trail_s > 0:
         end = energy.trail(end, options.end_trail_s, options.end_trail_db)
     if plausible(wn) and end - wn.start < 0.4 * said:
