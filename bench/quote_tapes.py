@@ -17,8 +17,14 @@ Seconds per query are wall time on a shared machine (the machine load is printed
 One process per tape, one AudioSession and one scorer per tape, as `navar serve` holds them: the
 encoder cache is warm after the first query, as it is for a user's second query.
 
+Rows are logged as they come to bench/out/quote_rows-<tape>.jsonl, and ``--report`` prints the
+BENCHMARKS.md rows from those logs (a run cut short still reports; kinds are taken in turn).
+``--audio-only`` searches without any transcript (every window scored: the hardest case, and
+the one of a tape not transcribed yet); ``--warm`` only encodes every window into the cache.
+
     nice .venv/bin/python bench/quote_tapes.py --tapes real-clean real-worn long-worn
-    nice .venv/bin/python bench/quote_tapes.py --prepare long-worn   # build and transcribe only
+    nice .venv/bin/python bench/quote_tapes.py --prepare --tapes long-worn  # build, transcribe
+    nice .venv/bin/python bench/quote_tapes.py --report --tapes real-clean real-worn
 """
 
 from __future__ import annotations
