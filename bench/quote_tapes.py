@@ -260,7 +260,8 @@ def main():
         r = json.loads(out.stdout.strip().splitlines()[-1])
         results.append(r)
         print(json.dumps({k: v for k, v in r.items() if k != "rows"}, ensure_ascii=False))
-        print(table_row(r), flush=True)
+        if "exact" in r:  # not for --prepare or --warm
+            print(table_row(r), flush=True)
     if not (args.prepare or args.warm):
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
