@@ -42,11 +42,12 @@ from transcribe import __version__, subtitles
 from transcribe.archive import Archive
 from transcribe.transcript import Provenance, Segment, Track, Word
 
+from .edges import EdgeOptions, repair_end, repair_start
 from .energy import Energy
 from .scorer import Scorer, open_scorer
 from .session import AudioSession, default_cache_dir
 from .spotting import WINDOW_S, Spotter
-from .wordtiming import plausible, spoken_length, unsound_lead
+from .wordtiming import plausible, spoken_length
 
 log = logging.getLogger(__name__)
 
@@ -416,33 +417,13 @@ def _estimated_start(a) -> float:
 
 def _words(a, energy: Energy, o: ForcedOptions) -> list[Word]:
     words = [Word(w.start, w.end, w.text, w.probability) for w in a.words]
-    lead = unsound_lead(words)
-    if lead:
-        # The first words were stretched over speech the text leaves out (a spoken title, an
-        # aside) or squeezed: the line starts after the last clear pause within reach of the
-        # first well-timed word, and the words before that word share the time up to it.
-        i, est = lead
-        anchor = words[i].start
-        start = energy.last_onset(anchor - 1.5 * est - 0.5, anchor - 0.1, pause=o.lead_pause_s)
-        start = start if start is not None else max(words[0].start, anchor - est)
-        total = sum(spoken_length(w.text) for w in words[:i])
-        t = start
-        for w in words[:i]:
-            w.start = round(t, 3)
-            t += (anchor - start) * spoken_length(w.text) / total
-            w.end = round(t, 3)
-    # The path gives the first word everything since the last word before it: move its start
-    # to the speech onset. Ends are already good.
-    w0 = words[0]
-    if w0.end - w0.start > 1.5 * spoken_length(w0.text) + 1.0:  # it swallowed other speech
-        found = energy.last_onset(w0.end - spoken_length(w0.text) - 0.5, w0.end - 0.05)
-        w0.start = found if found is not None else w0.end - spoken_length(w0.text)
-    w0.start = energy.onset(w0.start, limit=max(w0.start, w0.end - 0.05))
-    # The last word's end is where the next token starts, which may be after a pause: it ends
-    # with its last voiced frame.
-    wn = words[-1]
-    wn.end = energy.offset(wn.end, limit=wn.start)
-    wn.end = energy.trail(wn.end, o.end_trail_s, o.end_trail_db)
+    # The shared edge repair (align/edges.py): stretched first words, a first word that
+    # swallowed other speech, speech onset; the last word's end at its last voiced frame.
+    edge = EdgeOptions(
+        lead_pause_s=o.lead_pause_s, end_trail_db=o.end_trail_db, end_trail_s=o.end_trail_s
+    )
+    repair_start(words, energy, edge)
+    repair_end(words, energy, edge)
     for w in words:
         w.end = max(w.end, w.start)
     return words

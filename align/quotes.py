@@ -6,9 +6,13 @@
 2. Verification: each candidate is scored by forcing the quote's tokens onto the audio around
    it. The score is the mean token log probability minus a null score for the same tokens: the
    median over the recording's other windows and over time-reversed copies of them (speech-like
-   audio in the same voice and room that says nothing). Below ``PRESENT_GAP`` there is no match.
+   audio in the same voice and room that says nothing). Below ``present_gap`` there is no match.
 3. Sharpening: the quote is aligned again in a window starting just before it, with the words
-   the track heard before the quote as a prefix, and the start is moved to the speech onset.
+   the track heard before the quote as a prefix, and its edges are repaired by the same code as
+   forced alignment's (``align.edges``: stretched first words, the speech onset and offset).
+
+Every threshold is a field of ``QuoteOptions``; the values used are recorded in each match's
+``provenance`` and in ``QuoteResult.provenance`` (also when nothing is found).
 
 English quotes are found in the English tracks (machine or human translation) by text, and
 their span is mapped back to the Persian words it covers.
@@ -19,36 +23,21 @@ from __future__ import annotations
 import math
 import re
 import statistics
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from transcribe.archive import Archive
 from transcribe.errors import NavarError
 from transcribe.transcript import Track
 
 from . import paraphrase, textmatch
+from .edges import EdgeOptions, repair_end, repair_start
 from .normalize import normalize
 from .scorer import Scorer, open_scorer
 from .session import AudioSession
 from .spotting import WINDOW_S, Spotter
-from .wordtiming import spoken_length, unsound_lead, unsound_tail
+from .wordtiming import spoken_length, unsound_lead
 
-# Chosen from bench/align_quotes.py (see BENCHMARKS.md): the gap, in mean log probability per
-# token, between the quote's score at its best place and its null score.
-PRESENT_GAP = 0.8
-# Without audio verification (verify=False) a Persian match needs this similarity; short
-# queries match something by chance more easily, so they need 0.1 more. English quotes use
-# paraphrase.EN_PARAPHRASE_THRESHOLD.
-MIN_TEXT_SIMILARITY = {"fa": 0.75}
-SWEEP_STEP_S = 1.5
-SWEEP_GAP = 0.3  # below this a window is not worth a closer look (absent quotes: about 0)
-TEXT_GUESSES = 3
-# A verified match whose place a timed track spells (almost) verbatim takes that text's span.
-SNAP_SIMILARITY = 0.9
-# Quotes whose spoken length is estimated above LONG_QUOTE_S are searched as pieces of about
-# LONG_PIECE_S: teacher forcing sees 30 s at a time, and the quote needs room after its start.
-LONG_QUOTE_S = 20.0
-LONG_PIECE_S = 14.0
-CHAIN_GAP_S = 3.0  # at most this pause between one piece's end and the next piece's start
+# The order in which timed tracks are trusted for a match's text and span.
 TRACK_PREFERENCE = ("reference", "asr", "reference-translation", "mt")
 _PERSIAN = re.compile("[\u0600-\u06ff]")
 
@@ -71,6 +60,7 @@ class QuoteMatch:
     source_text: str = ""
     source_track: str | None = None
     details: dict = field(default_factory=dict, repr=False)
+    provenance: dict = field(default_factory=dict, repr=False)  # how it was found (options...)
 
     def to_dict(self) -> dict:
         return {
@@ -91,13 +81,90 @@ def guess_language(text: str) -> str:
 
 @dataclass(frozen=True)
 class QuoteOptions:
-    """How a Persian quote is searched in the audio. The thresholds are still the module's
-    constants above (PRESENT_GAP, SWEEP_GAP, ...); they move here as the search is reworked."""
+    """Every tunable of quote search; the values used go into each result's provenance."""
 
     limit: int = 5  # at most this many matches
+    # The gap, in mean log probability per token, between the quote's score at its place and
+    # its null score (the same tokens on time-reversed audio) for the quote to count as spoken
+    # there. On clean speech (bench/align_quotes.py, BENCHMARKS.md) exact quotes score 1.3 to
+    # 2.9, changed ones 1.1 to 1.9, absent ones never above 0.3; hiss lowers a present quote's
+    # gap (0.78 for an exact quote through the worn cassette channel, bench/quote_tapes.py), so
+    # 0.8 became 0.7.
+    present_gap: float = 0.7
+    # Scores leave out this share of the quote's worst tokens (and the null's): a fifth of the
+    # words changed lowers the full mean by 0.1 to 0.25 more than it does an absent quote's
+    # (bench/quote_tapes.py, worn tape: changed 0.34-0.94 -> 0.41-1.17, absent at most 0.17
+    # -> 0.18).
+    trim_worst: float = 0.2
+    null_windows: int = 3  # reversed windows, spread over the recording, whose median is the null
+    # Text candidates: the best fuzzy matches in the timed tracks, at most text_guesses + limit
+    # - 1 of them, at least guess_apart_s apart, each verified in the audio.
+    text_guesses: int = 3
+    guess_apart_s: float = 1.0
+    # When no text candidate verifies, every window (scan_hop_s apart, 30 s long) is scored and
+    # the best one, if it beats the null by sweep_gap, is searched at starts sweep_step_s apart.
+    scan_hop_s: float = 10.0
+    sweep_gap: float = 0.3
+    sweep_step_s: float = 1.5
+    # The sweep begins this far before the best window: a quote whose first word that window
+    # cuts off may still score best there.
+    sweep_back_s: float = 3.0
+    # A candidate is aligned from this far before its guessed start (window starts are on a
+    # window_grid_s grid, so nearby guesses share one encoded window), and, when promising
+    # (sweep_gap), again from prefix_back_s before it with the words heard there as a prefix.
+    lead_s: float = 0.5
+    window_grid_s: float = 0.5
+    prefix_back_s: float = 1.5
+    # A verified match whose place a timed track spells this closely takes that text's span;
+    # an aligned human transcript (fa.reference) this close is trusted without the audio.
+    snap_similarity: float = 0.9
+    # Quotes whose spoken length is estimated above long_quote_s are searched as pieces of about
+    # long_piece_s (teacher forcing sees 30 s at a time), each starting at most chain_gap_s
+    # after the one before ends.
+    long_quote_s: float = 20.0
+    long_piece_s: float = 14.0
+    chain_gap_s: float = 3.0
+    # Text only (--no-verify): a Persian match needs this similarity, and short_query_extra more
+    # under short_query_chars letters (short queries match something by chance more easily).
+    # English quotes use paraphrase.EN_PARAPHRASE_THRESHOLD.
+    text_only_similarity: float = 0.75
+    short_query_chars: int = 20
+    short_query_extra: float = 0.1
+    # The start/end repair. Without the trail: a quote's end follows into the next sentence
+    # when it starts within 0.1 s (+0.36 s on the clean tape), and on the worn tape into the
+    # hiss (+0.53 s); the pullback to the path's end covers the faint final sounds instead.
+    edges: EdgeOptions = field(default_factory=lambda: EdgeOptions(end_trail_s=0.0))
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> QuoteOptions:
+        d = dict(d)
+        if isinstance(d.get("edges"), dict):
+            d["edges"] = EdgeOptions(**d["edges"])
+        return cls(**d)
+
+
+@dataclass
+class QuoteResult:
+    """A search's matches (best first; empty when the quote is not in the recording) and how
+    they were found: the options, model and audio front end, as recorded provenance."""
+
+    matches: list[QuoteMatch]
+    provenance: dict
+
+
+def provenance(options: QuoteOptions, scorer: Scorer | None = None, session=None, **more) -> dict:
+    """What a quote search's result records of how it was made."""
+    from transcribe import __version__
+
+    out = {"software": f"navar {__version__}", "options": options.to_dict()}
+    if scorer is not None:
+        out["model"] = scorer.name
+    if session is not None:
+        out |= session.provenance()
+    return out | more
 
 
 def find(
@@ -105,15 +172,22 @@ def find(
 ) -> list[QuoteMatch]:
     """Where a Persian ``query`` is spoken in the session's audio, checked by teacher forcing;
     ``tracks`` are the recording's timed Persian tracks (text candidates and context). Pure:
-    no archive, no model loading."""
-    in_reference = _find_in_reference(query, tracks, options.limit)
-    if in_reference:
-        return in_reference
-    spotter = Spotter(scorer.for_task("fa", "transcribe"), session)
-    pieces = _pieces(query)
-    if len(pieces) > 1:
-        return _find_long(spotter, pieces, tracks, options.limit)
-    return _find_in_audio(spotter, query, tracks, options.limit)
+    no archive, no model loading. Every match records the options in its ``provenance``."""
+    matches = _find_in_reference(query, tracks, options)
+    method = "aligned reference transcript"
+    if not matches:
+        method = "teacher-forced verification"
+        spotter = Spotter(scorer.for_task("fa", "transcribe"), session)
+        search = _Search(spotter, tracks, options)
+        pieces = _pieces(query, options)
+        if len(pieces) > 1:
+            matches = _find_long(search, pieces)
+        else:
+            matches = _find_in_audio(search, query, options.limit)
+    record = provenance(options, scorer, session, method=method)
+    for m in matches:
+        m.provenance = record
+    return matches
 
 
 def open_session(archive: Archive, recording_id: str) -> AudioSession:
@@ -129,16 +203,38 @@ def find_quotes(
     recording_id: str,
     query: str,
     language: str | None = None,
-    limit: int = 5,
+    limit: int | None = None,
     model: str | None = None,
     verify: bool = True,
     session: AudioSession | None = None,
     scorer: Scorer | None = None,
+    options: QuoteOptions | None = None,
 ) -> list[QuoteMatch]:
-    """Ranked places where ``query`` is spoken; an empty list when it is not in the recording.
+    """Ranked places where ``query`` is spoken; an empty list when it is not in the recording
+    (``search_quotes`` gives the provenance of that answer too)."""
+    return search_quotes(
+        archive, recording_id, query, language, limit, model, verify, session, scorer, options
+    ).matches
 
-    The caller's entry point: it reads the tracks from the archive and, unless given, opens the
-    audio session and loads the scorer, then calls ``find``."""
+
+def search_quotes(
+    archive: Archive,
+    recording_id: str,
+    query: str,
+    language: str | None = None,
+    limit: int | None = None,
+    model: str | None = None,
+    verify: bool = True,
+    session: AudioSession | None = None,
+    scorer: Scorer | None = None,
+    options: QuoteOptions | None = None,
+) -> QuoteResult:
+    """The caller's entry point: it reads the tracks from the archive and, unless given, opens
+    the audio session and loads the scorer, then calls ``find``. ``limit`` overrides
+    ``options.limit``."""
+    options = options or QuoteOptions()
+    if limit is not None:
+        options = replace(options, limit=limit)
     rec = archive.recording(recording_id)
     if not normalize(query):
         raise QuoteError("the quote is empty (no letters or digits to search for)")
@@ -149,15 +245,24 @@ def find_quotes(
             f"recording {rec.id} has no timed {language} track to search; transcribe it, or "
             "align a translation with: navar align ID --translation FILE"
         )
-    if language != "fa":
-        return _find_by_text(archive, rec.id, query, language, tracks, limit)
-    if not verify:
-        return _find_by_text(archive, rec.id, query, language, tracks, limit)
-    in_reference = _find_in_reference(query, tracks, limit)
-    if in_reference:
-        return in_reference
+    if language != "fa" or not verify:
+        method = "text only" if language == "fa" else "text only (paraphrase search)"
+        matches = _find_by_text(archive, rec.id, query, language, tracks, options)
+        record = provenance(options, method=method)
+        if language == "en":
+            record["en_paraphrase_threshold"] = paraphrase.EN_PARAPHRASE_THRESHOLD
+        return QuoteResult(matches, record)
+    in_reference = _find_in_reference(query, tracks, options)
+    if in_reference:  # no audio needed: the human transcript's own forced times
+        record = provenance(options, method="aligned reference transcript")
+        for m in in_reference:
+            m.provenance = record
+        return QuoteResult(in_reference, record)
     session = session or _recent_session(archive, rec.id, rec.sha256)
-    return find(query, tracks, session, scorer or open_scorer(model), QuoteOptions(limit))
+    scorer = scorer or open_scorer(model)
+    matches = find(query, tracks, session, scorer, options)
+    method = "teacher-forced verification"
+    return QuoteResult(matches, provenance(options, scorer, session, method=method))
 
 
 _RECENT: dict = {}  # the caller side's last session, so repeated finds reuse its encodings
@@ -176,76 +281,106 @@ def _recent_session(archive: Archive, rec_id: str, sha256: str) -> AudioSession:
 # --- Persian: text candidates verified against the audio ---------------------------------------
 
 
-def _find_in_audio(spotter: Spotter, query: str, tracks: list[Track], limit: int):
-    words_by_track = {t.id: textmatch.timed_words(t) for t in tracks}
+class _Search:
+    """What one query's helpers share: the spotter, the tracks' timed words, the options."""
+
+    def __init__(self, spotter: Spotter, tracks: list[Track], options: QuoteOptions):
+        self.spotter = spotter
+        self.tracks = tracks
+        self.words = {t.id: textmatch.timed_words(t) for t in tracks}
+        self.o = options
+
+    def score(self, a) -> float:
+        """Mean log probability of the quote's tokens without the worst ``trim_worst`` share:
+        a changed word costs its tokens a lot, and no more than that share should decide."""
+        x = sorted(a.token_logprobs, reverse=True)
+        if not x:
+            return -math.inf
+        return statistics.fmean(x[: max(1, math.ceil(len(x) * (1 - self.o.trim_worst)))])
+
+    def window(self, t: float) -> float:
+        # On a grid, so that nearby guesses share one encoded window.
+        g = self.o.window_grid_s
+        return self.spotter.clamp(round(t / g) * g)
+
+
+def _find_in_audio(search: _Search, query: str, limit: int) -> list[QuoteMatch]:
+    spotter, o = search.spotter, search.o
     hits = []  # (similarity, estimated start)
     exact = []  # (similarity, track, first word, last word) of near-exact text matches
-    for t in tracks:
-        words = words_by_track[t.id]
+    for t in search.tracks:
+        words = search.words[t.id]
         for hit in textmatch.search(query, words, limit=limit + 1):
             hits.append((hit.similarity, words[hit.first].start))
             # Only words with their own times give a span to snap to.
             guessed = words[hit.first].estimated or words[hit.last].estimated
-            if hit.similarity >= SNAP_SIMILARITY and not guessed:
+            if hit.similarity >= o.snap_similarity and not guessed:
                 exact.append((hit.similarity, t, words[hit.first], words[hit.last]))
-    guesses: list[float] = []  # the best text matches' starts, at most TEXT_GUESSES + limit
+    guesses: list[float] = []  # the best text matches' starts
     for _, g in sorted(hits, reverse=True):
-        if all(abs(g - x) > 1.0 for x in guesses) and len(guesses) < TEXT_GUESSES + limit - 1:
+        far = all(abs(g - x) > o.guess_apart_s for x in guesses)
+        if far and len(guesses) < o.text_guesses + limit - 1:
             guesses.append(g)
-    windows = spotter.windows()
-    null = _null_score(spotter, query, windows)
+    windows = spotter.windows(o.scan_hop_s)
+    null = _null_score(search, query, windows)
 
-    found = [_candidate(spotter, query, g, tracks, words_by_track, null) for g in guesses]
-    if not any(c and c[0] >= PRESENT_GAP for c in found):
+    found = [_candidate(search, query, g, null) for g in guesses]
+    if not any(c and c[0] >= o.present_gap for c in found):
         # The recogniser may have mangled the quote beyond recognition: ask the audio where
         # the quote's tokens fit best and, if that window is promising, try starts every
-        # second and a half inside it. Every window is scored: no place is skipped.
-        win, best = max(spotter.scan(query, windows), key=lambda x: x[1])
-        if best - null >= SWEEP_GAP:
+        # sweep_step_s inside it. Every window is scored: no place is skipped.
+        scores = [(w, search.score(spotter.align(query, w))) for w in windows]
+        win, best = max(scores, key=lambda x: x[1])
+        if best - null >= o.sweep_gap:
             stop = min(win + WINDOW_S - 4, spotter.duration - 1)
-            for g in _frange(win + 0.5, stop, SWEEP_STEP_S):
-                found.append(
-                    _candidate(spotter, query, g, tracks, words_by_track, null, prefix=False)
-                )
+            covered = -math.inf  # a start inside a quote already found finds it again, cut
+            first = max(0.0, win - o.sweep_back_s) + o.lead_s
+            for g in _frange(first, stop, o.sweep_step_s):
+                if g < covered:
+                    continue
+                c = _candidate(search, query, g, null, prefix=False)
+                found.append(c)
+                if c and c[1] is not None:
+                    covered = c[1].end - o.lead_s
 
     matches: list[QuoteMatch] = []
     for gap, m in sorted((c for c in found if c), key=lambda c: -c[0]):
-        if gap < PRESENT_GAP:
+        if gap < o.present_gap:
             break
         if any(_overlap(m, k) for k in matches):
             continue
-        m.score = round(1 / (1 + math.exp(-3 * (gap - PRESENT_GAP))), 3)
+        m.score = round(1 / (1 + math.exp(-3 * (gap - o.present_gap))), 3)
         matches.append(m)
         if len(matches) >= limit:
             break
-    return _snap_to_text(matches, exact, tracks, words_by_track)
+    return _snap_to_text(search, matches, exact)
 
 
-def _pieces(query: str) -> list[str]:
+def _pieces(query: str, o: QuoteOptions) -> list[str]:
     """A quote too long for one 30 s window, cut into consecutive pieces that each fit."""
     words = query.split()
     est = sum(spoken_length(w) for w in words)
-    n = math.ceil(est / LONG_PIECE_S) if est > LONG_QUOTE_S else 1
+    n = math.ceil(est / o.long_piece_s) if est > o.long_quote_s else 1
     size = math.ceil(len(words) / n)
     return [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
 
 
-def _find_long(spotter: Spotter, pieces: list[str], tracks: list[Track], limit: int):
+def _find_long(search: _Search, pieces: list[str]) -> list[QuoteMatch]:
     """Each piece found on its own; a match is a chain of them, in order, each starting where
-    the one before ended (within ``CHAIN_GAP_S``). Every piece must be heard: a long quote
+    the one before ended (within ``chain_gap_s``). Every piece must be heard: a long quote
     with a missing middle is not the quote."""
-    chains = [[m] for m in _find_in_audio(spotter, pieces[0], tracks, limit=3)]
+    o = search.o
+    chains = [[m] for m in _find_in_audio(search, pieces[0], limit=3)]
     for piece in pieces[1:]:
         if not chains:  # a piece is missing: no need to search for the rest
             break
-        matches = _find_in_audio(spotter, piece, tracks, limit=3)
+        matches = _find_in_audio(search, piece, limit=3)
         chains = [c + [m] for c in chains for m in matches
-                  if c[-1].end - 1.0 <= m.start <= c[-1].end + CHAIN_GAP_S]  # fmt: skip
-    words_by_track = {t.id: textmatch.timed_words(t) for t in tracks}
+                  if c[-1].end - 1.0 <= m.start <= c[-1].end + o.chain_gap_s]  # fmt: skip
     out: list[QuoteMatch] = []
     for c in sorted(chains, key=lambda c: -min(m.score for m in c)):
         start, end = c[0].start, c[-1].end
-        track, seg_ids, text, context = _describe(tracks, words_by_track, start, end)
+        track, seg_ids, text, context = _describe(search.tracks, search.words, start, end)
         m = QuoteMatch(
             start=start,
             end=end,
@@ -259,10 +394,10 @@ def _find_long(spotter: Spotter, pieces: list[str], tracks: list[Track], limit: 
         )
         if not any(_overlap(m, k) for k in out):
             out.append(m)
-    return out[:limit]
+    return out[: o.limit]
 
 
-def _find_in_reference(query: str, tracks: list[Track], limit: int) -> list[QuoteMatch]:
+def _find_in_reference(query: str, tracks: list[Track], o: QuoteOptions) -> list[QuoteMatch]:
     """Places where a human transcript aligned to the audio has the quote (almost) verbatim.
 
     Its word times already come from forcing that text onto the audio, and a person wrote it:
@@ -273,8 +408,8 @@ def _find_in_reference(query: str, tracks: list[Track], limit: int) -> list[Quot
         if t.kind != "reference":
             continue
         words = textmatch.timed_words(t)
-        for h in textmatch.search(query, words, limit=limit):
-            if h.similarity < SNAP_SIMILARITY:
+        for h in textmatch.search(query, words, limit=o.limit):
+            if h.similarity < o.snap_similarity:
                 continue
             span = words[h.first : h.last + 1]
             start, end = textmatch.known_span(span, t)
@@ -293,10 +428,10 @@ def _find_in_reference(query: str, tracks: list[Track], limit: int) -> list[Quot
             if not any(_overlap(m, k) for k in matches):
                 matches.append(m)
     matches.sort(key=lambda m: -m.score)
-    return matches[:limit]
+    return matches[: o.limit]
 
 
-def _snap_to_text(matches, exact, tracks, words_by_track) -> list[QuoteMatch]:
+def _snap_to_text(search: _Search, matches, exact) -> list[QuoteMatch]:
     """Where a timed track has the quote's words (almost) verbatim at a verified place, take the
     span from those words' times: the audio-only path can run on to a later repeat of the last
     word. Matches backed by such text rank first; the others keep their place after them."""
@@ -306,9 +441,7 @@ def _snap_to_text(matches, exact, tracks, words_by_track) -> list[QuoteMatch]:
         if near:
             sim, t, w0, wn = max(near, key=lambda e: (e[0], -TRACK_PREFERENCE.index(e[1].kind)))
             m.start, m.end = round(w0.start, 3), round(wn.end, 3)
-            m.track, m.segment_ids, m.text, m.context = _describe(
-                [t], words_by_track, m.start, m.end
-            )
+            m.track, m.segment_ids, m.text, m.context = _describe([t], search.words, m.start, m.end)
             m.details["text_similarity"] = round(sim, 3)
         backed.append((not near, -m.score, m))
     backed.sort(key=lambda x: (x[0], x[1]))
@@ -319,107 +452,81 @@ def _snap_to_text(matches, exact, tracks, words_by_track) -> list[QuoteMatch]:
     return out
 
 
-def _null_score(spotter: Spotter, query: str, windows: list[float]) -> float:
+def _null_score(search: _Search, query: str, windows: list[float]) -> float:
     """The quote's score on time-reversed audio: same voice and room, no words."""
-    picks = windows[:: max(1, len(windows) // 3)][:3]
-    return statistics.median(spotter.align(query, w, reverse=True).logprob for w in picks)
+    n = max(1, search.o.null_windows)
+    picks = windows[:: max(1, len(windows) // n)][:n]
+    aligned = [search.spotter.align(query, w, reverse=True) for w in picks]
+    return statistics.median(search.score(a) for a in aligned)
 
 
-def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null, prefix=True):
+def _candidate(search: _Search, query: str, guess: float, null: float, prefix=True):
     """(gap, QuoteMatch) for the quote aligned from just before ``guess``, or None."""
-    win = spotter.clamp(_grid(guess - 0.5))
+    spotter, o = search.spotter, search.o
+    win = search.window(guess - o.lead_s)
     best = (spotter.align(query, win), win, "")
     # A promising guess is tried again from further back, with the words heard there as a
     # prefix (a garbled prefix can hurt a short quote, so the better of the two counts).
-    if prefix and best[0].logprob - null >= SWEEP_GAP:
-        win = spotter.clamp(_grid(guess - 1.5))
-        a, heard = _align_after_heard(spotter, query, win, guess - 0.15, tracks, words_by_track)
-        if heard and a.words and a.logprob > best[0].logprob:
+    if prefix and search.score(best[0]) - null >= o.sweep_gap:
+        win = search.window(guess - o.prefix_back_s)
+        a, heard = _align_after_heard(search, query, win, guess - 0.15)
+        if heard and a.words and search.score(a) > search.score(best[0]):
             best = (a, win, heard)
     aligned, win, prefix = best
     if not aligned.words:
         return None
-    gap = aligned.logprob - null
-    if gap < PRESENT_GAP:
+    gap = search.score(aligned) - null
+    if gap < o.present_gap:
         return gap, None
     w0 = aligned.words[0]
     if not prefix:
         # The alignment path starts at the window's first frame, so without a prefix the first
         # word soaks up everything before it: estimate its start from its end, and align again
         # from just before that with the words heard there as a prefix.
-        est = max(win, w0.end - spoken_length(w0.text))
-        win2 = spotter.clamp(_grid(est - 1.0))
-        prefix2 = _heard_before(tracks, words_by_track, win2, est - 0.15)
+        est = w0.end - spoken_length(w0.text)  # may be before the window: it cut the quote
+        win2 = search.window(est - 1.0)
+        prefix2 = _heard_before(search, win2, est - 0.15)
         if prefix2 or win2 != win:  # an earlier window too: the quote may start before this one
             again = spotter.align(query, win2, prefix=prefix2)
             # Unless that path is broken: its first word may soak up only the lead-in.
             sound = again.words and _lead_in_ok(again.words[0], win2 if not prefix2 else None)
-            if sound and again.logprob - null >= PRESENT_GAP:
-                aligned, gap, win, prefix = again, max(gap, again.logprob - null), win2, prefix2
-                w0 = aligned.words[0]
-    again = _reanchor(spotter, query, aligned, tracks, words_by_track)
-    if again and again[0].logprob - null >= PRESENT_GAP:
+            again_gap = search.score(again) - null if sound else -math.inf
+            if again_gap >= o.present_gap:
+                aligned, gap, win, prefix = again, max(gap, again_gap), win2, prefix2
+    again = _reanchor(search, query, aligned)
+    if again and search.score(again[0]) - null >= o.present_gap:
         aligned, win, prefix = again
-        gap = max(gap, aligned.logprob - null)
-        w0 = aligned.words[0]
+        gap = max(gap, search.score(aligned) - null)
     energy = spotter.energy
-    wn = aligned.words[-1]
-    # With a prefix the path gives a real boundary (it absorbs the silence before the word),
-    # unless the first word still swallowed seconds of audio.
-    if prefix and w0.end - w0.start < 1.2 + spoken_length(w0.text):
-        start = energy.onset(w0.start, limit=max(w0.start, w0.end - 0.05))
-    else:  # the first word starts after the last pause before its end, if there is one
-        earliest = max(w0.start, w0.end - 1.2)
-        start = energy.last_onset(earliest, w0.end - 0.05)
-        if start is None:
-            start = max(w0.start, w0.end - spoken_length(w0.text))
-    if energy.quiet(start, start + 0.2) and len(aligned.words) > 1:
-        # The path put the first word in the pause before the quote (a changed first word
-        # does this): the quote begins where the speech does.
-        start = energy.onset(start, limit=aligned.words[1].end)
-    lead = unsound_lead(aligned.words)
-    if lead:
-        # Still no sound start: the first words ran over the end of the speech before, or
-        # across a pause. The quote starts after the last clear pause (0.3 s) within reach of
-        # the first well-timed word, or that word's start less the others' spoken length.
-        i, est = lead
-        anchor = aligned.words[i].start
-        after_pause = energy.last_onset(anchor - 1.5 * est - 0.5, anchor - 0.1, pause=0.3)
-        start = after_pause if after_pause is not None else anchor - est
-    end = energy.offset(wn.end, limit=max(start, wn.start))
-    if wn.end - wn.start > 1.2 + spoken_length(wn.text):
-        # The last word swallowed seconds of audio (a changed word at the end of a quote lets
-        # the path run on): end at the first pause after it begins.
-        stop = energy.first_offset(max(start, wn.start) + 0.1, wn.end)
-        end = stop if stop is not None else min(end, wn.start + spoken_length(wn.text))
-    tail = unsound_tail(aligned.words)
-    if tail:  # mirror of the start: the speech ends at the first clear pause within reach
-        j, est = tail
-        anchor = aligned.words[j].end
-        before_pause = energy.first_offset(anchor + 0.05, anchor + 1.5 * est + 0.5, pause=0.3)
-        end = before_pause if before_pause is not None else anchor + est
+    words = aligned.words
+    # With a prefix the path gives a real boundary (it absorbs the silence before the word);
+    # without one the first word took the window's lead-in (align.edges).
+    start = repair_start(words, energy, o.edges, anchored=bool(prefix))
+    end = repair_end(words, energy, o.edges)
     said = sum(spoken_length(w) for w in query.split())
     if end - start > 2 * said + 2.0:
         # No quote takes that long to say: its start ran back over other speech (changed
         # words let the path do that). It begins after the last clear pause within reach.
-        after_pause = energy.last_onset(end - 2 * said - 2.0, end - 0.6 * said, pause=0.3)
+        after_pause = energy.last_onset(
+            end - 2 * said - 2.0, end - 0.6 * said, pause=o.edges.lead_pause_s
+        )
         start = after_pause if after_pause is not None else end - 1.2 * said
     if end <= start or end - start > WINDOW_S:
         return None
     # Judge presence without a prefix (which lifts any text a little), from just before the start.
     # This also rejects a window that caught only the tail of a quote spoken earlier.
-    plain_win = spotter.clamp(_grid(start - 0.5))
+    plain_win = search.window(start - o.lead_s)
     if prefix or plain_win != win:
         plain = spotter.align(query, plain_win)
-        gap = min(gap, plain.logprob - null) if plain.words else gap
+        gap = min(gap, search.score(plain) - null) if plain.words else gap
         # Near the end of a recording windows are clamped to start earlier, so the plain
         # alignment may have found the quote somewhere else in that window. Its last word must
         # begin inside this span (its end is no guide: the path runs on to the window's end).
         if plain.words and not start - 0.5 <= plain.words[-1].start <= end + 0.5:
             return None
-    if gap < PRESENT_GAP:
+    if gap < o.present_gap:
         return gap, None
-    track, seg_ids, text, context = _describe(tracks, words_by_track, start, end)
+    track, seg_ids, text, context = _describe(search.tracks, search.words, start, end)
     m = QuoteMatch(
         start=round(start, 3),
         end=round(end, 3),
@@ -429,28 +536,29 @@ def _candidate(spotter: Spotter, query, guess, tracks, words_by_track, null, pre
         score=0.0,
         segment_ids=seg_ids,
         context=context,
-        details={"gap": round(gap, 3), "logprob": round(aligned.logprob, 3),
+        details={"gap": round(gap, 3), "logprob": round(search.score(aligned), 3),
                  "null": round(null, 3), "window": win, "prefix": prefix},
     )  # fmt: skip
     return gap, m
 
 
-def _align_after_heard(spotter, query, win, until, tracks, words_by_track):
+def _align_after_heard(search: _Search, query: str, win: float, until: float):
     """(alignment, prefix): the quote forced onto the window at ``win`` after the words the
     track heard between ``win`` and ``until``. Recognised word times are rough, so the last
     one or two of those words may be the quote's own first words, garbled: the prefix that
     leaves the quote its best score is taken."""
-    heard = _heard_before(tracks, words_by_track, win, until).split()
+    spotter = search.spotter
+    heard = _heard_before(search, win, until).split()
     best = None
     for k in range(min(3, len(heard) + 1)):
         prefix = " ".join(heard[: len(heard) - k])
         a = spotter.align(query, win, prefix=prefix)
-        if a.words and (best is None or a.logprob > best[0].logprob):
+        if a.words and (best is None or search.score(a) > search.score(best[0])):
             best = (a, prefix)
     return best or (spotter.align(query, win), "")
 
 
-def _reanchor(spotter, query, aligned, tracks, words_by_track):
+def _reanchor(search: _Search, query: str, aligned):
     """Align again when the quote's first words are squeezed or stretched.
 
     Forced alignment with a window that starts too late squeezes the first words into a few
@@ -464,9 +572,13 @@ def _reanchor(spotter, query, aligned, tracks, words_by_track):
         return None
     i, est = lead
     start = aligned.words[i].start - 1.2 * est
-    win = spotter.clamp(_grid(start - 1.0))
-    a, prefix = _align_after_heard(spotter, query, win, start - 0.15, tracks, words_by_track)
-    return (a, win, prefix) if a.words else None
+    win = search.window(start - 1.0)
+    a, prefix = _align_after_heard(search, query, win, start - 0.15)
+    # The anchor word must stay where it was: a path that moved it elsewhere found something
+    # else in the new window (the quote's words spoken again later, or a near miss).
+    if len(a.words) <= i or abs(a.words[i].start - aligned.words[i].start) > 1.0:
+        return None
+    return a, win, prefix
 
 
 def _lead_in_ok(w0, window: float | None) -> bool:
@@ -474,10 +586,6 @@ def _lead_in_ok(w0, window: float | None) -> bool:
     prefix) but not seconds of other speech: then the path has gone astray."""
     start = w0.start if window is None else max(w0.start, window + 1.5)
     return w0.end - start <= 1.0 + 2 * spoken_length(w0.text)
-
-
-def _grid(t: float) -> float:
-    return round(t * 2) / 2  # half-second steps, so nearby guesses share one encoded window
 
 
 def _frange(a: float, b: float, step: float) -> list[float]:
@@ -488,9 +596,9 @@ def _frange(a: float, b: float, step: float) -> list[float]:
     return out
 
 
-def _heard_before(tracks, words_by_track, a: float, b: float) -> str:
-    for t in tracks:
-        words = [w.text for w in words_by_track[t.id] if w.start >= a and w.end <= b]
+def _heard_before(search: _Search, a: float, b: float) -> str:
+    for t in search.tracks:
+        words = [w.text for w in search.words[t.id] if w.start >= a and w.end <= b]
         if words:
             return " ".join(words)
     return ""
@@ -516,7 +624,8 @@ def _describe(tracks, words_by_track, start, end):
 # --- text only (English, or verify=False) ------------------------------------------------------
 
 
-def _find_by_text(archive, rec_id, query, language, tracks, limit) -> list[QuoteMatch]:
+def _find_by_text(archive, rec_id, query, language, tracks, o: QuoteOptions) -> list[QuoteMatch]:
+    limit = o.limit
     hits = []
     for t in tracks:
         words = textmatch.timed_words(t)
@@ -525,8 +634,8 @@ def _find_by_text(archive, rec_id, query, language, tracks, limit) -> list[Quote
             threshold = paraphrase.EN_PARAPHRASE_THRESHOLD
         else:
             found = textmatch.search(query, words, limit=limit)
-            short = 0.1 if len(normalize(query).replace(" ", "")) < 20 else 0.0
-            threshold = MIN_TEXT_SIMILARITY.get(language, 0.7) + short
+            short = len(normalize(query).replace(" ", "")) < o.short_query_chars
+            threshold = o.text_only_similarity + (o.short_query_extra if short else 0.0)
         hits += [(h.similarity, t, words, h) for h in found if h.similarity >= threshold]
     hits.sort(key=lambda x: (-x[0], TRACK_PREFERENCE.index(x[1].kind)))
     fa_tracks = _timed_tracks(archive, rec_id, "fa") if language != "fa" else []
@@ -546,6 +655,7 @@ def _find_by_text(archive, rec_id, query, language, tracks, limit) -> list[Quote
             segment_ids=_seg_ids(span),
             context=_context(words, h.first, h.last),
             details={"timed_by": timed_by},
+            provenance=provenance(o, method="text only"),
         )
         if fa_tracks:  # map back to the Persian words spoken in that span
             fa_words = {f.id: textmatch.timed_words(f) for f in fa_tracks}

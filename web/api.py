@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -79,9 +80,13 @@ def find(rec_id: str):
     stopped = None
     try:
         with stopping.stop_when(should_stop):
-            matches = quotes.find_quotes(
+            # The server's options (app config QUOTE_OPTIONS, default QuoteOptions()) with
+            # the request's limit; recorded in the answer's provenance.
+            options = current_app.config.get("QUOTE_OPTIONS") or quotes.QuoteOptions()
+            result = quotes.search_quotes(
                 lib.archive, rec.id, query, language=request.args.get("lang") or None,
-                limit=limit, model=current_app.config.get("SPEECH_MODEL"),
+                model=current_app.config.get("SPEECH_MODEL"),
+                options=dataclasses.replace(options, limit=limit),
             )  # fmt: skip
     except stopping.SearchStopped as exc:
         stopped = exc
@@ -97,7 +102,12 @@ def find(rec_id: str):
             "command line."
         ) from stopped
     # The same document as `navar find --json`.
-    return jsonify(recording=rec.id, query=query, matches=[m.to_dict() for m in matches])
+    return jsonify(
+        recording=rec.id,
+        query=query,
+        matches=[m.to_dict() for m in result.matches],
+        provenance=result.provenance,
+    )
 
 
 @bp.get("/search")

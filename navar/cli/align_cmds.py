@@ -10,7 +10,7 @@ import click
 from align import citation as citations
 from align.clip import clip_citation, write_clip
 from align.forced import align_reference
-from align.quotes import find_quotes
+from align.quotes import QuoteOptions, search_quotes
 from align.translation import align_translation
 from transcribe import atomic, denoise, subtitles
 from transcribe.archive import valid_track_id
@@ -32,12 +32,17 @@ _LANG = click.Choice(["fa", "en"])
               help="At most this many matches.")  # fmt: skip
 @click.option("--model", default=None, help="Speech model for checking against the audio.")
 @click.option("--no-verify", is_flag=True, help="Text only: do not check against the audio.")
+@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="A search option (align.quotes.QuoteOptions), e.g. present_gap=1.0; "
+              "recorded in the --json output's provenance.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @denoise_option(denoise.DEFAULT)
 @device_options
 @click.pass_context
-def find(ctx, recording, quote, language, limit, model, no_verify, as_json, denoise, device,
-         compute_type):  # fmt: skip
+def find(
+    ctx, recording, quote, language, limit, model, no_verify, settings, as_json, denoise, device,
+    compute_type,
+):  # fmt: skip
     """Find where QUOTE (Persian or English, exact or approximate) is spoken.
 
     Exit status 1 when the quote is not in the recording.
@@ -49,15 +54,20 @@ def find(ctx, recording, quote, language, limit, model, no_verify, as_json, deno
     use_device(device, compute_type)  # one clear line now if CUDA is asked and not there
     archive = archive_of(ctx)
     rec_id = archive.resolve_id(recording)
+    options = _quote_options(settings, limit)
     session = open_denoised_session(archive, rec_id, denoise)
     try:
-        matches = find_quotes(archive, rec_id, quote, language=language, limit=limit,
-                              model=model, verify=not no_verify, session=session)  # fmt: skip
+        result = search_quotes(
+            archive, rec_id, quote, language=language, model=model, verify=not no_verify,
+            options=options, session=session,
+        )  # fmt: skip
     finally:
         if session is not None:
             session.close()
+    matches = result.matches
     if as_json:
-        out = {"recording": rec_id, "query": quote, "matches": [m.to_dict() for m in matches]}
+        out = {"recording": rec_id, "query": quote, "matches": [m.to_dict() for m in matches],
+               "provenance": result.provenance}  # fmt: skip
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
     else:
         for m in matches:
@@ -70,6 +80,29 @@ def find(ctx, recording, quote, language, limit, model, no_verify, as_json, deno
     if not matches:
         click.echo(f"navar: the quote was not found in recording {rec_id}", err=True)
         ctx.exit(1)
+
+
+def _quote_options(settings: tuple[str, ...], limit: int) -> QuoteOptions:
+    """QuoteOptions from --set NAME=VALUE pairs (edge options as edges.NAME=VALUE)."""
+    import dataclasses
+
+    options = QuoteOptions(limit=limit)
+    for item in settings:
+        name, sep, value = item.partition("=")
+        target, field = (options.edges, name[6:]) if name.startswith("edges.") else (options, name)
+        kinds = {f.name: f.type for f in dataclasses.fields(target)}
+        if not sep or field not in kinds or field == "edges":
+            raise click.BadParameter(
+                f"{item!r}: expected NAME=VALUE with NAME one of {', '.join(sorted(kinds))}",
+                param_hint="--set",
+            )
+        kind = {"int": int, "float": float}.get(str(kinds[field]), float)
+        try:
+            new = dataclasses.replace(target, **{field: kind(value)})
+        except ValueError as exc:
+            raise click.BadParameter(f"{item!r}: {exc}", param_hint="--set") from exc
+        options = dataclasses.replace(options, edges=new) if target is options.edges else new
+    return options
 
 
 @click.command()

@@ -1,0 +1,178 @@
+"""Where a forced text really starts and ends: the one edge repair of forced alignment and quotes.
+
+Teacher forcing must put every token somewhere, and its path starts at the window's first
+frame, so the first word takes whatever audio comes before it (a pause, or seconds of other
+speech when the window starts early or the text's first words are changed or left out), and the
+last word may run on to the next sound. Ends are good otherwise; starts sit where the silence
+before the word begins. The repair, from the words' lengths (``wordtiming``) and the
+recording's energy (``energy.Energy``):
+
+- stretched or squeezed first words (``unsound_lead``): the text starts after the last clear
+  pause within reach of the first well-timed word, and the words before it share the time up
+  to it;
+- a first word that swallowed other speech (or one whose path began at the window's start,
+  ``anchored=False``): it starts at the last onset before its end;
+- the start moves to the speech onset; a start that lands in a pause moves to where speech
+  resumes;
+- the mirror at the end: unsound last words end at the first clear pause within reach; a last
+  word that swallowed seconds ends at the first pause after it begins; the end is the last
+  voiced frame, followed down to the background while the sound fades (``trail``).
+
+Words are any objects with ``text``, ``start`` and ``end`` (``transcribe.transcript.Word``,
+``spotting.AlignedWord``); they are changed in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from .wordtiming import plausible, spoken_length, unsound_lead, unsound_tail
+
+
+@dataclass(frozen=True)
+class EdgeOptions:
+    """The edge repair's tunables; recorded in the provenance of what uses them."""
+
+    # Stretched first (last) words: the text starts (ends) at a pause at least this long.
+    lead_pause_s: float = 0.3
+    # A first or last word longer than swallow_factor x its spoken length + swallow_s has
+    # swallowed other speech (or silence the path gave it).
+    swallow_factor: float = 1.5
+    swallow_s: float = 1.0
+    # Without a real boundary before the first word (anchored=False), its onset is looked for
+    # at most this far before its end.
+    unanchored_reach_s: float = 1.2
+    unanchored_pause_s: float = (
+        0.2  # a pause this long before it; closures inside words are shorter
+    )
+    # A line's end follows its fading last sound down to this far over the local background
+    # (hiss hides weak final consonants under the speech threshold), at most end_trail_s;
+    # end_trail_s 0: no trail.
+    end_trail_db: float = 6.0
+    end_trail_s: float = 0.3
+    # An energy end that leaves a well-timed last word too short lies at most this far before
+    # the path's end (worn tapes: a final nasal under the hiss is cut 0.4 s early).
+    end_pullback_s: float = 0.25
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def swallowed(word, options: EdgeOptions) -> bool:
+    """The word took far longer than it takes to say: the path gave it other audio."""
+    est = spoken_length(word.text)
+    return word.end - word.start > options.swallow_factor * est + options.swallow_s
+
+
+def repair_start(words: list, energy, options: EdgeOptions, anchored: bool = True) -> float:
+    """Move the first words' times to where the text is spoken; returns the new start.
+
+    ``anchored``: the path had a real boundary before the first word (a prefix of the words
+    heard before it, or text placed before it in the same window). Without one, the first word
+    soaked up the window's lead-in and its start says nothing."""
+    if not words:
+        raise ValueError("no words to repair")
+    lead = unsound_lead(words)
+    start = None
+    if lead:
+        # The first words were stretched over speech the text leaves out, or squeezed: the
+        # text starts after the last clear pause within reach of the first well-timed word.
+        i, est = lead
+        anchor = words[i].start
+        start = energy.last_onset(
+            anchor - 1.5 * est - 0.5, anchor - 0.1, pause=options.lead_pause_s
+        )
+        start = start if start is not None else max(words[0].start, anchor - est)
+    else:
+        # The first words span a clear pause that leaves them room to be said after it: the
+        # path ran a short first word on the end of the speech before, and the next word
+        # over the pause (Whisper's path hugs the words together across silence).
+        lead = _spans_pause(words, energy, options)
+        if lead:
+            i, est, start = lead
+            anchor = words[i].start
+    if lead:
+        # The words before the first well-timed one share the time up to it.
+        total = sum(spoken_length(w.text) for w in words[:i])
+        t = start
+        for w in words[:i]:
+            w.start = round(t, 3)
+            t += (anchor - start) * spoken_length(w.text) / total
+            w.end = round(t, 3)
+    w0 = words[0]
+    if not anchored and not lead:
+        # The first word starts after the last clear pause before its end (a shorter one may
+        # be a stop's closure inside the word: آن|قدر), else after the last short one.
+        earliest = max(w0.start, w0.end - options.unanchored_reach_s)
+        found = energy.last_onset(earliest, w0.end - 0.05, pause=options.unanchored_pause_s)
+        if found is None:
+            found = energy.last_onset(earliest, w0.end - 0.05)
+        if found is None:
+            found = max(w0.start, w0.end - spoken_length(w0.text))
+        w0.start = found
+    elif swallowed(w0, options):
+        found = energy.last_onset(w0.end - spoken_length(w0.text) - 0.5, w0.end - 0.05)
+        w0.start = found if found is not None else w0.end - spoken_length(w0.text)
+    w0.start = energy.onset(w0.start, limit=max(w0.start, w0.end - 0.05))
+    if len(words) > 1 and energy.quiet(w0.start, w0.start + 0.2):
+        # The path put the first word in the pause before the text (a changed first word does
+        # this): the text begins where the speech does.
+        w0.start = energy.onset(w0.start, limit=words[1].end)
+    w0.start = round(min(w0.start, w0.end), 3)
+    return w0.start
+
+
+def _spans_pause(words: list, energy, options: EdgeOptions) -> tuple | None:
+    """(index of the first of three plausibly long words, spoken length of the words before
+    it, onset after the pause) when those words span a clear pause with room after it."""
+    n = len(words)
+    i = next((k for k in range(n - 2) if all(map(plausible, words[k : k + 3]))), None)
+    if not i or i > n // 2:
+        return None
+    est = sum(spoken_length(w.text) for w in words[:i])
+    anchor = words[i].start
+    found = energy.last_onset(words[0].start, anchor - 0.5 * est, pause=options.lead_pause_s)
+    return None if found is None or found <= words[0].start + 0.05 else (i, est, found)
+
+
+def repair_end(words: list, energy, options: EdgeOptions) -> float:
+    """Move the last word's end to where the text stops sounding; returns the new end."""
+    if not words:
+        raise ValueError("no words to repair")
+    wn = words[-1]
+    start = words[0].start
+    said = spoken_length(wn.text)
+    if energy.quiet(wn.start, wn.start + said):
+        # The energy hears nothing of the last word (hiss over a final nasal, a band-limited
+        # fricative): the path's end, unless the word ran on past its spoken length.
+        wn.end = round(max(wn.start, min(wn.end, wn.start + said)), 3)
+        return wn.end
+    path_end = wn.end
+    end = energy.offset(wn.end, limit=max(start, wn.start))
+    stop = None
+    if swallowed(wn, options):
+        # The last word ran on over seconds of audio (a changed last word lets the path do
+        # that): it ends at the first pause after it begins.
+        stop = energy.first_offset(max(start, wn.start) + 0.1, wn.end)
+        end = stop if stop is not None else min(end, wn.start + spoken_length(wn.text))
+    tail = unsound_tail(words)
+    if tail and stop is None:
+        # Mirror of the start: the speech ends at the first clear pause within reach.
+        j, est = tail
+        anchor = words[j].end
+        stop = energy.first_offset(
+            anchor + 0.05, anchor + 1.5 * est + 0.5, pause=options.lead_pause_s
+        )
+        end = stop if stop is not None else anchor + est
+    # Whatever moved it, the text ends with a voiced frame (a guess by spoken length may land
+    # in the pause after it), and then follows its fading sound (``trail``).
+    end = energy.offset(end, limit=max(start, end - 1.0), ahead=0.0)
+    if options.end_trail_s > 0:
+        end = energy.trail(end, options.end_trail_s, options.end_trail_db)
+    if plausible(wn) and end - wn.start < 0.4 * said:
+        # The energy left a well-timed last word almost nothing: it cut a weak final sound
+        # (worn tapes: a final nasal under the hiss). Whisper's ends are good; at most
+        # end_pullback_s before it.
+        end = max(end, path_end - options.end_pullback_s)
+    wn.end = round(max(end, wn.start), 3)
+    return wn.end

@@ -1,0 +1,124 @@
+"""The shared edge repair (align/edges.py) on synthetic audio whose speech times are known.
+
+The "speech" is bursts of a 200 Hz tone over faint white noise, so the energy model's onsets and
+offsets are exact to a frame; the words are what a teacher-forced path gives at an edge."""
+
+import numpy as np
+import pytest
+
+from align.edges import EdgeOptions, repair_end, repair_start, swallowed
+from align.energy import Energy
+from align.spotting import AlignedWord
+from transcribe.transcript import Word
+
+RATE = 16000
+# (start, end) of the bursts: a sentence heard before the text, then the text's words.
+BEFORE = (0.5, 2.0)
+TEXT = [(3.0, 3.5), (3.6, 4.1), (4.2, 4.7), (4.8, 5.4)]
+
+
+def _energy(bursts, seconds=8.0) -> Energy:
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 0.002, int(seconds * RATE)).astype(np.float32)
+    t = np.arange(len(x)) / RATE
+    for a, b in bursts:
+        on = (t >= a) & (t < b)
+        x[on] += 0.3 * np.sin(2 * np.pi * 200 * t[on])
+    return Energy(x, band_hz=(100, 8000))
+
+
+def _words(times, kind=AlignedWord):
+    texts = ["کتابخانه", "شهر", "هر", "روز"]
+    if kind is AlignedWord:
+        return [AlignedWord(w, a, b, 0.9) for w, (a, b) in zip(texts, times, strict=True)]
+    return [Word(a, b, w) for w, (a, b) in zip(texts, times, strict=True)]
+
+
+@pytest.fixture(scope="module")
+def energy():
+    return _energy([BEFORE, *TEXT])
+
+
+def test_a_first_word_that_took_the_windows_lead_in_starts_at_its_onset(energy):
+    # No prefix: the path began at the window's start (2.4 s) and the first word soaked up the
+    # pause before the text.
+    words = _words([(2.4, 3.5), *TEXT[1:]])
+    assert repair_start(words, energy, EdgeOptions(), anchored=False) == pytest.approx(
+        3.0, abs=0.02
+    )
+    assert words[0].start == pytest.approx(3.0, abs=0.02)
+
+
+def test_a_first_word_that_swallowed_other_speech_starts_after_the_last_pause(energy):
+    # The first word runs from inside the sentence before (1.0 s) to its own end: 2.5 s for a
+    # word of 0.66 s spoken length, so it swallowed the other speech.
+    words = _words([(1.0, 3.5), *TEXT[1:]], kind=Word)
+    assert swallowed(words[0], EdgeOptions())
+    start = repair_start(words, energy, EdgeOptions(), anchored=True)
+    assert start == pytest.approx(3.0, abs=0.02)
+
+
+def test_a_sound_start_only_moves_to_the_speech_onset(energy):
+    words = _words([(2.9, 3.5), *TEXT[1:]])  # 0.1 s of the pause before it
+    assert not swallowed(words[0], EdgeOptions())
+    assert repair_start(words, energy, EdgeOptions()) == pytest.approx(3.0, abs=0.02)
+
+
+def test_stretched_first_words_are_given_their_spoken_length_back(energy):
+    # The first two words stretched from 0.6 s (the sentence before) to the third word's start;
+    # the third and fourth are well timed. The text starts after the last clear pause.
+    times = [(0.6, 2.5), (2.5, 4.2), TEXT[2], TEXT[3]]
+    words = _words(times) + [AlignedWord("است", 5.5, 5.9, 0.9)]
+    start = repair_start(words, energy, EdgeOptions(), anchored=True)
+    assert start == pytest.approx(3.0, abs=0.05)
+    assert words[0].start < words[0].end <= words[1].start < words[1].end <= words[2].start
+
+
+def test_first_words_hugging_the_speech_before_across_a_pause_start_after_it(energy):
+    # A short first word put at the end of the sentence before (1.9 s), the next one stretched
+    # over the pause to the third word's start: not far enough from their spoken length to
+    # look unsound, but the pause leaves them room after it. They start where speech resumes.
+    texts = ["تو", "کمال", "ناباوری", "دیدیم", "که"]
+    times = [(1.9, 1.96), (1.96, 3.6), (3.6, 4.2), (4.2, 4.8), (4.8, 5.4)]
+    words = [AlignedWord(w, a, b, 0.9) for w, (a, b) in zip(texts, times, strict=True)]
+    start = repair_start(words, energy, EdgeOptions(), anchored=True)
+    assert start == pytest.approx(3.0, abs=0.02)
+    assert words[1].start >= words[0].end and words[1].end <= 3.6
+
+
+def test_an_end_that_ran_into_the_pause_ends_with_the_last_voiced_frame(energy):
+    words = _words([*TEXT[:3], (4.8, 5.9)])
+    end = repair_end(words, energy, EdgeOptions(end_trail_s=0))
+    assert end == pytest.approx(5.4, abs=0.02)
+
+
+def test_a_last_word_that_swallowed_seconds_ends_at_the_first_pause():
+    energy = _energy([*TEXT, (5.6, 7.5)])  # more speech right after the text
+    words = _words([*TEXT[:3], (4.8, 7.4)])
+    end = repair_end(words, energy, EdgeOptions(end_trail_s=0))
+    assert end == pytest.approx(5.4, abs=0.02)
+
+
+def test_the_trail_follows_a_fading_end_only_as_far_as_allowed():
+    rng = np.random.default_rng(1)
+    x = rng.normal(0, 0.002, 6 * RATE).astype(np.float32)
+    t = np.arange(len(x)) / RATE
+    on = (t >= 3.0) & (t < 4.0)
+    x[on] += 0.3 * np.sin(2 * np.pi * 200 * t[on])
+    fade = (t >= 4.0) & (t < 4.5)  # a weak final sound, well above the hiss, below speech
+    x[fade] += 0.007 * np.sin(2 * np.pi * 3000 * t[fade])
+    energy = Energy(x, band_hz=(100, 8000))
+    words = [AlignedWord("کتاب", 3.0, 4.05, 0.9)]
+    assert repair_end(list(words), energy, EdgeOptions(end_trail_s=0)) == pytest.approx(
+        4.0, abs=0.03
+    )
+    words = [AlignedWord("کتاب", 3.0, 4.05, 0.9)]
+    end = repair_end(words, energy, EdgeOptions(end_trail_s=0.3, end_trail_db=6.0))
+    assert 4.2 <= end <= 4.36  # followed into the fade, at most 0.3 s
+
+
+def test_no_words_is_an_error(energy):
+    with pytest.raises(ValueError):
+        repair_start([], energy, EdgeOptions())
+    with pytest.raises(ValueError):
+        repair_end([], energy, EdgeOptions())
