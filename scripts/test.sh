@@ -10,4 +10,4 @@ echo "== ruff format --check"; "$bin/ruff" format --check .
 # Two workers (pytest-xdist): much of the suite waits on Chromium, ffmpeg and subprocesses, so two
 # run in less time than one on this 2-core machine (BENCHMARKS.md). tests/conftest.py sends the
 # tests that share a module-scoped fixture (a model run, a browser) to one worker.
-echo "== pytest"; exec "$bin/python" -m pytest -n 2 "$@"
+echo "== pytest"; exec "$bin/python" -m pytest -n 2 --durations=15 "$@"
