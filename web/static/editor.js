@@ -27,25 +27,7 @@
   state.prepared = new Map(); // "digest:ids" -> asked | ready | failed
   window.navarEditor = state; // for tests and the curious
 
-  function el(tag, attrs, text) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v !== null && v !== undefined) node.setAttribute(k, v);
-    }
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function tr(key, vars) {
-    let text = ui.strings[key] || key;
-    for (const [k, v] of Object.entries(vars || {})) text = text.split(`{${k}}`).join(v);
-    return text;
-  }
-
-  function digits(text) {
-    const str = String(text);
-    return ui.lang === "fa" ? str.replace(/[0-9]/g, (d) => PERSIAN_DIGITS[d]) : str;
-  }
+  const { el, tr, digits } = window.navarUI; // player.js
 
   // Seconds to a tenth, the step of a nudge: 83.45 -> 1:23.5
   function stamp(t) {

@@ -55,6 +55,9 @@
     const str = String(text);
     return ui.lang === "fa" ? str.replace(/[0-9]/g, (d) => "۰۱۲۳۴۵۶۷۸۹"[d]) : str;
   }
+  // The editor (editor.js, loaded after this file in edit mode) builds its rows with the same
+  // helpers.
+  window.navarUI = { el, tr, digits };
 
   // Whole seconds elapsed, m:ss or h:mm:ss: the same rule as web/i18n.py clock().
   function clock(seconds) {
