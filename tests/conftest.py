@@ -175,6 +175,24 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+# What a recogniser left in line 2 of FA_LINES: it heard ده for نه.
+MISHEARD = "کتابخانه شهر هر روز از ساعت ده صبح باز است."
+
+
+def build_misheard_archive(root: Path, speech):
+    """The player archive with fa.asr at true times, but line 2 misheard (MISHEARD) and its
+    words crammed into its first 0.2 s: what the edit loop must correct and re-time."""
+    from transcribe.transcript import Word
+
+    archive, rec = build_player_archive(root, speech)
+    asr = archive.track(rec.id, "fa.asr")
+    seg = asr.segments[1]
+    seg.text = MISHEARD
+    seg.words = [Word(seg.start, seg.start + 0.2, w) for w in MISHEARD.split()]
+    archive.save_track(asr)
+    return archive, rec
+
+
 def build_player_archive(root: Path, speech, fa_lines=FA_LINES, en_lines=EN_LINES):
     """An archive holding ``speech`` (wav path, spans) with tracks at exact, known times.
 

@@ -10,27 +10,21 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import FA_LINES, build_player_archive
+from conftest import FA_LINES, MISHEARD, build_misheard_archive
 
 from align.corrections import EditError, apply_edit
 from navar.cli import main
 from transcribe import edit_text
-from transcribe.transcript import Word
 
 MARGIN = 0.5
-WRONG = "کتابخانه شهر هر روز از ساعت ده صبح باز است."  # the recogniser heard ده for نه
+WRONG = MISHEARD
 
 
 @pytest.fixture
 def edit_archive(tmp_path, fa_speech):
     """An archive whose fa.asr has every line at its true time, but line 2 misheard and its
     words crammed into its first 0.2 s."""
-    archive, rec = build_player_archive(tmp_path / "archive", fa_speech)
-    asr = archive.track(rec.id, "fa.asr")
-    seg = asr.segments[1]
-    seg.text = WRONG
-    seg.words = [Word(seg.start, seg.start + 0.2, w) for w in WRONG.split()]
-    archive.save_track(asr)
+    archive, rec = build_misheard_archive(tmp_path / "archive", fa_speech)
     return archive, rec, fa_speech[1]
 
 

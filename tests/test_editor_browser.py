@@ -8,49 +8,30 @@ origin are driven as a person (or another site) would.
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import pytest
-from conftest import FA_LINES, build_player_archive
+from conftest import FA_LINES, MISHEARD, build_misheard_archive
 from test_player_browser import LiveServer, browser  # noqa: F401 (fixture)
-from werkzeug.serving import make_server
-
-from transcribe.transcript import Word
-from web.app import create_app
 
 pytestmark = pytest.mark.browser
 
 SECRET = "browser-test-secret-" + "y" * 20
-WRONG = "کتابخانه شهر هر روز از ساعت ده صبح باز است."  # the recogniser heard ده for نه
+WRONG = MISHEARD
 MARGIN = 0.5
 
 
-class EditServer:
+class EditServer(LiveServer):
     """``navar serve --edit`` as the tests need it: a live server with editing on."""
 
     def __init__(self, archive_root: Path, cache: Path):
-        app = create_app(archive_root, {"PEAKS_CACHE_DIR": cache, "EDIT_SECRET": SECRET})
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.thread.join(5)
+        super().__init__(archive_root, cache, {"EDIT_SECRET": SECRET})
 
 
 @pytest.fixture
 def edit_archive(tmp_path, fa_speech):
     """fa.asr at true times, but line 2 misheard and its words crammed into its first 0.2 s."""
-    archive, rec = build_player_archive(tmp_path / "archive", fa_speech)
-    asr = archive.track(rec.id, "fa.asr")
-    seg = asr.segments[1]
-    seg.text = WRONG
-    seg.words = [Word(seg.start, seg.start + 0.2, w) for w in WRONG.split()]
-    archive.save_track(asr)
+    archive, rec = build_misheard_archive(tmp_path / "archive", fa_speech)
     return archive, rec, fa_speech[1]
 
 

@@ -28,8 +28,9 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
 class LiveServer:
-    def __init__(self, archive_root: Path, cache: Path):
-        app = create_app(archive_root, {"PEAKS_CACHE_DIR": cache})
+    def __init__(self, archive_root: Path, cache: Path, config: dict | None = None):
+        app = create_app(archive_root, {"PEAKS_CACHE_DIR": cache, **(config or {})})
+        self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
