@@ -78,6 +78,11 @@ class ForcedOptions:
     lookahead_windows: int = 3  # how far (in lookahead_step_s steps) to look for a piece
     lookahead_step_s: float = 10.0
     lookahead_extra_gap: float = 0.3  # a piece found further on must beat the null by more
+    # Before looking ahead for a piece the window does not hold, try the next piece in the
+    # same (already encoded) window: if it is placed there, starting before the look-ahead's
+    # first window, the piece cannot be spoken later in order, and the look-ahead (a new
+    # encoder pass per step, most of the cost of an unspoken line) is not run.
+    next_first: bool = True
     # Lines left unplaced since the last placed one owe their estimated length of audio: the
     # next piece is looked for up to that far on (plus this margin), so the walk catches up
     # after lines it missed instead of trying every later line where it stopped; and no
@@ -260,13 +265,7 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
             cursor = pieces[k].hint - o.hint_lead_s  # a rough cue time says the text starts later
         if cursor >= spotter.duration - 0.3:
             break  # out of audio: the rest stays unplaced
-        batch, need = [], 0.0
-        while k + len(batch) < len(pieces) and (not batch or need < o.fill_s):
-            p = pieces[k + len(batch)]
-            need += len(p.text) / rate
-            if batch and need > o.fill_s:
-                break
-            batch.append(p)
+        batch = _batch(pieces, k, rate, o)
         win = spotter.clamp(cursor)
         # Near the end a window starts before the cursor: what was placed there goes first.
         before = " ".join(
@@ -314,6 +313,12 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
             p.placed = True
             kept += 1
         if kept == 0:
+            nxt = _batch(pieces, k + 1, rate, o)
+            if o.next_first and nxt and _spoken_here(spotter, before, nxt, win, rate, o):
+                log.debug("line %d not at %.1f; the next is spoken there", batch[0].line, win)
+                owed += len(batch[0].text) / rate
+                k += 1
+                continue
             reach = min(o.catch_up_max_s, owed + o.catch_up_margin_s)
             reach = max(reach, o.lookahead_windows * o.lookahead_step_s)
             found = _look_ahead(spotter, batch[0], win, rate, o, reach, win + owed)
@@ -367,6 +372,30 @@ def _plausible(
         return False
     # Text that is not in the audio gets squeezed into a sliver between its neighbours.
     return a.words[-1].end - a.words[0].start >= o.min_length_fraction * len(piece.text) / rate
+
+
+def _batch(pieces: list[Piece], k: int, rate: float, o: ForcedOptions) -> list[Piece]:
+    """The pieces from ``k`` on that are forced onto one window together: about ``fill_s``
+    seconds of speech, at least one piece."""
+    batch, need = [], 0.0
+    while k + len(batch) < len(pieces) and (not batch or need < o.fill_s):
+        p = pieces[k + len(batch)]
+        need += len(p.text) / rate
+        if batch and need > o.fill_s:
+            break
+        batch.append(p)
+    return batch
+
+
+def _spoken_here(spotter, before: str, batch: list[Piece], win: float, rate: float, o) -> bool:
+    """Is the batch's first piece placed in the window at ``win``, starting before the
+    look-ahead's first window would (so nothing before it in the transcript can be spoken
+    after it)? The whole batch is forced, as the walk's next step will force it (the spotter
+    keeps the result): the pieces after it hold the first one's path in place."""
+    texts = [p.text for p in batch]
+    a = _force(spotter, before, texts, win)[0]
+    n = _null(spotter, before, texts, win, o)[0]
+    return _plausible(a, n, batch[0], rate, o) and _estimated_start(a) < win + o.lookahead_step_s
 
 
 def _look_ahead(

@@ -20,6 +20,7 @@ WINDOW_S = 30.0  # Whisper's fixed input length
 SAMPLE_RATE = 16000
 FRAMES_PER_S = 100  # mel frames
 TOKENS_PER_S = 50  # encoder frames, the unit of the alignment path
+FORCED_KEPT = 8  # align_pieces results remembered (a walk re-asks its last step's question)
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Spotter:
         self.session = session
         self.duration = session.duration
         self.energy = session.energy
+        self._forced: dict = {}  # the last few align_pieces results (callers copy what they edit)
 
     # --- windows ------------------------------------------------------------------------------
 
@@ -110,6 +112,9 @@ class Spotter:
     ) -> list[Alignment]:
         """Force several consecutive texts onto one window; one Alignment per piece."""
         start = self.clamp(start)
+        key = (tuple(pieces), start, reverse)
+        if key in self._forced:  # the walk asks again what it asked a step before
+            return self._forced[key]
         encoded, frames = self.encode(start, reverse)[:2]
         toks, bounds = [], []
         for piece in pieces:
@@ -126,6 +131,9 @@ class Spotter:
             words = self._word_times(toks[:b], a, result, probs, start) if b > a else []
             lp = float(logp[a:b].mean()) if b > a else -math.inf
             out.append(Alignment(start, lp, words, [float(x) for x in logp[a:b]]))
+        self._forced[key] = out
+        while len(self._forced) > FORCED_KEPT:
+            self._forced.pop(next(iter(self._forced)))
         return out
 
     def scan(self, text: str, starts: list[float] | None = None) -> list[tuple[float, float]]:

@@ -139,3 +139,25 @@ def test_an_unspoken_line_before_a_repeated_one_keeps_the_cursor_moving_on():
     assert got[2] is None and "unplaced" in track.segments[2].flags, got
     truth = [1.0, 8.0, None, 15.5, 22.0]
     assert all(_near(g, t) for g, t in zip(got, truth, strict=True) if t), got
+
+
+def test_an_unspoken_line_with_the_next_line_right_there_costs_no_look_ahead():
+    """The next line placed where the unspoken one was looked for: the walk goes on without
+    encoding the windows further on (the look-ahead's cost), and places the same lines."""
+    a, b, c = _line(0), _line(1), _line(2)
+    lines = [a, _line(30), b, c]
+    script = [(a, 1.0), (b, 8.0), (c, 15.0)]
+    session = _Session(np.zeros(int(60 * 16000), np.float32))
+    scorer = ScriptScorer(session, script)
+    encoded = []
+    scorer_encode = scorer.encode
+    scorer.encode = lambda samples: encoded.append(session.asked) or scorer_encode(samples)
+    segs = [Segment(f"s{i}", None, None, x) for i, x in enumerate(lines)]
+    ref = Track("fa.reference", "t", "fa", "reference", Provenance(software="test"), segs)
+    track = align(ref, session, scorer, ForcedOptions(default_chars_per_s=14.0)).track
+    got = [s.start for s in track.segments]
+    assert got[1] is None and "unplaced" in track.segments[1].flags, got
+    assert all(_near(g, t) for g, t in zip(got, [1.0, None, 8.0, 15.0], strict=True) if t), got
+    # Only windows at the cursor (this session keeps no encoder cache, so a window may be
+    # encoded again): none 10, 20 or 30 s past where the unspoken line was tried.
+    assert len(set(encoded)) == 2, sorted(set(encoded))
