@@ -50,6 +50,18 @@ class EdgeOptions:
     # end_trail_s 0: no trail.
     end_trail_db: float = 6.0
     end_trail_s: float = 0.3
+    # A path end on the onset of the next sound after a pause this long: the text ended
+    # before the pause.
+    end_gap_s: float = 0.15
+    # How far after the path's end the energy may move a well-timed last word's end.
+    end_push_s: float = 0.15
+    # First words stretched over a silence this long (the window began in a pause before the
+    # line): the text starts where the speech resumes after it, not after the last short pause
+    # (a worn tape breaks the first words into blobs with pauses between them).
+    silence_s: float = 1.0
+    # First words squeezed into too little time: the text starts after the last pause at least
+    # this long before them (a breath before the line is often more than lead_pause_s earlier).
+    squeeze_pause_s: float = 0.15
     # An energy end that leaves a well-timed last word too short lies at most this far before
     # the path's end (worn tapes: a final nasal under the hiss is cut 0.4 s early).
     end_pullback_s: float = 0.25
@@ -75,14 +87,9 @@ def repair_start(words: list, energy, options: EdgeOptions, anchored: bool = Tru
     lead = unsound_lead(words)
     start = None
     if lead:
-        # The first words were stretched over speech the text leaves out, or squeezed: the
-        # text starts after the last clear pause within reach of the first well-timed word.
         i, est = lead
         anchor = words[i].start
-        start = energy.last_onset(
-            anchor - 1.5 * est - 0.5, anchor - 0.1, pause=options.lead_pause_s
-        )
-        start = start if start is not None else max(words[0].start, anchor - est)
+        start = _lead_start(words, i, est, energy, options)
     else:
         # The first words span a clear pause that leaves them room to be said after it: the
         # path ran a short first word on the end of the speech before, and the next word
@@ -120,6 +127,27 @@ def repair_start(words: list, energy, options: EdgeOptions, anchored: bool = Tru
         w0.start = energy.onset(w0.start, limit=words[1].end)
     w0.start = round(min(w0.start, w0.end), 3)
     return w0.start
+
+
+def _lead_start(words: list, i: int, est: float, energy, options: EdgeOptions) -> float:
+    """Where the text starts when its first ``i`` words (spoken length ``est``) took far more
+    or far less time than that before the first well-timed word."""
+    anchor = words[i].start
+    took = anchor - words[0].start
+    earliest = anchor - 1.5 * est - 0.5
+    if took > est:
+        # Stretched over a silence: the speech after it (if the words fit in what is left).
+        after = energy.last_onset(words[0].start, anchor - 0.1, pause=options.silence_s)
+        if after is not None and energy.speech_fraction(after, anchor) * (anchor - after) <= (
+            1.2 * est + 0.2
+        ):
+            return after
+        # Stretched over speech the text leaves out: after the last clear pause within reach.
+        found = energy.last_onset(earliest, anchor - 0.1, pause=options.lead_pause_s)
+    else:
+        # Squeezed: after the last pause that leaves the words some room.
+        found = energy.last_onset(earliest, anchor - 0.4 * est, pause=options.squeeze_pause_s)
+    return found if found is not None else max(words[0].start, anchor - est)
 
 
 def _spans_pause(words: list, energy, options: EdgeOptions) -> tuple | None:
@@ -169,6 +197,18 @@ def repair_end(words: list, energy, options: EdgeOptions) -> float:
     end = energy.offset(end, limit=max(start, end - 1.0), ahead=0.0)
     if options.end_trail_s > 0:
         end = energy.trail(end, options.end_trail_s, options.end_trail_db)
+    if stop is None and not tail:
+        rise = energy.last_onset(path_end - 0.1, path_end + 0.08, pause=options.end_gap_s)
+        if rise is not None:
+            # The path ended the text on the next sound's onset, after a pause (its words
+            # hug across silence): the text ended before that pause.
+            before = energy.offset(rise - options.end_gap_s, limit=wn.start, ahead=0.0)
+            if before - wn.start >= 0.4 * said:
+                end = min(end, before)
+        if plausible(wn):
+            # Whisper's ends are good; hiss and a low-bitrate codec smear a fading end on, so
+            # the energy moves a well-timed end on by at most end_push_s.
+            end = min(end, path_end + options.end_push_s)
     if plausible(wn) and end - wn.start < 0.4 * said:
         # The energy left a well-timed last word almost nothing: it cut a weak final sound
         # (worn tapes: a final nasal under the hiss). Whisper's ends are good; at most

@@ -265,7 +265,9 @@ class Energy:
         rises = [i for i in range(max(a, n), b + 1) if v[i] and not v[i - n : i].any()]
         if rises:
             return round(self.time(rises[0]), 3)
-        if v[a]:
+        # Inside speech: where that stretch began. A start in a pause just after a sound stays
+        # (that sound ended before it: the tail of what came before).
+        if v[a] and v[self._frame(start)]:
             while a > 0 and v[a - 1] and a > self._frame(start - 2 * back):
                 a -= 1
             return round(self.time(a), 3)
