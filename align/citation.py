@@ -33,7 +33,7 @@ from transcribe.transcript import KIND_LABELS, Recording, Track
 from . import pairing
 from .normalize import tokens
 from .pairing import SEGMENTS, WORDS, CitedText
-from .quotes import TRACK_PREFERENCE, QuoteMatch, find_quotes
+from .quotes import TRACK_PREFERENCE, QuoteMatch, QuoteOptions, search_quotes
 
 __all__ = ["CitedText", "Citation", "SEGMENTS", "WORDS", "cite_quote", "cite_span", "cite_text"]
 
@@ -59,6 +59,9 @@ class Citation:
     texts: list[CitedText] = field(default_factory=list)
     query: str | None = None
     score: float | None = None
+    # How the quote was found (search method, options, model, audio front end): a quote's
+    # place depends on them. None for a span or a track's text cited as asked.
+    found_by: dict | None = None
 
     def text_in(self, language: str) -> CitedText | None:
         return next((t for t in self.texts if t.language == language), None)
@@ -244,17 +247,21 @@ def cite_quote(
     language: str | None = None,
     model: str | None = None,
     match: QuoteMatch | None = None,
+    options: QuoteOptions | None = None,
 ) -> Citation:
     """Cite the best place ``query`` is spoken; raises CitationError when it is not found.
 
     A quote found in the audio is cited over the span where it is heard. A quote found in a
     translation is cited as that track writes it: over its words' own times if it has them,
     else over the whole sentence(s) it is in, paired with the source sentence(s)."""
+    found_by = match.provenance if match is not None else None
     if match is None:
-        found = find_quotes(archive, recording_id, query, language=language, limit=1, model=model)
-        if not found:
+        result = search_quotes(
+            archive, recording_id, query, language, limit=1, model=model, options=options
+        )
+        if not result.matches:
             raise CitationError("the quote was not found in the recording; nothing to cite")
-        match = found[0]
+        match, found_by = result.matches[0], result.provenance
     if match.language != archive.recording(recording_id).language:
         cit = cite_text(
             archive, recording_id, match.track, match.text, segment_ids=match.segment_ids
@@ -262,6 +269,7 @@ def cite_quote(
     else:
         cit = cite_span(archive, recording_id, match.start, match.end)
     cit.query, cit.score = query, match.score
+    cit.found_by = found_by or None
     return cit
 
 

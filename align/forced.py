@@ -47,7 +47,7 @@ from .energy import Energy
 from .scorer import Scorer, open_scorer
 from .session import AudioSession, default_cache_dir
 from .spotting import WINDOW_S, Spotter
-from .wordtiming import plausible, spoken_length
+from .wordtiming import plausible, spoken_length, unsound_tail
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,11 @@ class ForcedOptions:
     lookahead_windows: int = 3  # how far (in lookahead_step_s steps) to look for a piece
     lookahead_step_s: float = 10.0
     lookahead_extra_gap: float = 0.3  # a piece found further on must beat the null by more
+    # A kept piece whose last words the path squeezed into no time may have been put on other
+    # speech before where it is spoken: it is forced again onto the window that ends
+    # verify_after_s after that place, and kept only if it beats the null there too.
+    verify_squeezed: bool = True
+    verify_after_s: float = 1.0
     # Before looking ahead for a piece the window does not hold, try the next piece in the
     # same (already encoded) window: if it is placed there, starting before the look-ahead's
     # first window, the piece cannot be spoken later in order, and the look-ahead (a new
@@ -275,6 +280,7 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
         aligned = _force(spotter, before, texts, win)
         nulls = _null(spotter, before, texts, win, o)
         kept = 0
+        moved = None  # where the cursor goes if a piece turned out not to be where placed
         window_end = win + WINDOW_S
         for p, a, n in zip(batch, aligned, nulls, strict=True):
             # Run into the window's end: it may be cut short or stretched there, so it is
@@ -309,9 +315,23 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
                 log.debug("line %d: lands after: %s (speech %.2f)", p.line, after, span)
                 if p.gap < skip_gap + o.skip_margin and not after:
                     break  # the next piece fits here better: this one is not spoken here
+            if (
+                o.verify_squeezed
+                and _squeezed_tail(a)
+                and not _there(spotter, pieces, k + kept, a, o)
+            ):
+                # Placed on other speech before where it is spoken (untranscribed talk or music
+                # before a line lets the path put the line there and squeeze its last words):
+                # look for it after that stretch.
+                log.debug("line %d: not at %.1f after all", p.line, a.words[0].start)
+                moved = max(cursor + o.cursor_step_s, a.words[-1].end)
+                break
             p.words = _words(a, energy, o)
             p.placed = True
             kept += 1
+        if kept == 0 and moved is not None:
+            cursor = moved
+            continue
         if kept == 0:
             nxt = _batch(pieces, k + 1, rate, o)
             if o.next_first and nxt and _spoken_here(spotter, before, nxt, win, rate, o):
@@ -372,6 +392,34 @@ def _plausible(
         return False
     # Text that is not in the audio gets squeezed into a sliver between its neighbours.
     return a.words[-1].end - a.words[0].start >= o.min_length_fraction * len(piece.text) / rate
+
+
+def _squeezed_tail(a) -> bool:
+    """The path squeezed the piece's last words into far less time than they take to say."""
+    tail = unsound_tail(a.words)
+    if not tail:
+        return False
+    j, est = tail
+    return a.words[-1].end - a.words[j].end < 0.5 * est
+
+
+def _there(spotter, pieces: list[Piece], k: int, a, o: ForcedOptions) -> bool:
+    """Is piece ``k`` spoken where ``a`` put it? Forced onto the window that ends just after
+    that place (what was placed before it in that window as a prefix), it must beat the null
+    there as a placed piece does; spoken later, that window does not hold it."""
+    end = a.words[-1].end + o.verify_after_s
+    win = spotter.clamp(max(0.0, end - WINDOW_S))
+    start = a.words[0].start
+    before = " ".join(
+        w.text for p in pieces[:k] if p.placed for w in p.words if win - 0.05 <= w.start < start
+    )
+    piece = pieces[k]
+    b = _force(spotter, before, [piece.text], win)[0]
+    n = _null(spotter, before, [piece.text], win, o)[0]
+    log.debug(
+        "line %d: at %.1f in the window ending there: gap %.2f", piece.line, start, b.logprob - n
+    )
+    return b.logprob - n >= o.placed_gap
 
 
 def _batch(pieces: list[Piece], k: int, rate: float, o: ForcedOptions) -> list[Piece]:

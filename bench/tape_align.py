@@ -11,6 +11,7 @@ runs in its own process (so peak memory is that tape's) under the same options.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import resource
 import subprocess
@@ -51,7 +52,9 @@ def run_one(name: str, work: Path, args) -> dict:
         provenance=Provenance(software="bench", source=name),
         segments=[Segment(f"s{i}", None, None, x.text) for i, x in enumerate(tape.lines)],
     )
-    opts = ForcedOptions(null=args.null, placed_gap=args.gap)
+    fields = {f.name: f.type for f in dataclasses.fields(ForcedOptions)}
+    sets = {k: _value(v, fields[k]) for k, v in (x.split("=", 1) for x in args.set)}
+    opts = ForcedOptions(null=args.null, placed_gap=args.gap, **sets)
     band = None if args.broadband else EnergyOptions().band_hz
     scorer = open_scorer(None, "fa")
     c0, t0 = time.process_time(), time.time()
@@ -64,9 +67,14 @@ def run_one(name: str, work: Path, args) -> dict:
         cpu += ch.ru_utime + ch.ru_stime
         quotes = quote_run(tape, session, scorer, args.quotes) if args.quotes else None
     starts, ends, rows = [], [], []
-    spoken = placed = absent = absent_reported = 0
+    spoken = placed = absent = absent_reported = filler = filler_off = 0
     for seg, line in zip(result.track.segments, tape.lines, strict=True):
         row = {"text": line.text[:30], "true": [line.start, line.end], "got": [seg.start, seg.end]}
+        if line.start is not None and not line.scored and seg.timed:
+            # Filler times are scaled from the marks (about 0.1 s): a line more than 2 s from
+            # them was placed on other speech.
+            filler += 1
+            filler_off += max(abs(seg.start - line.start), abs(seg.end - line.end)) > 2.0
         if line.start is None:
             absent += 1
             absent_reported += "unplaced" in seg.flags
@@ -86,6 +94,8 @@ def run_one(name: str, work: Path, args) -> dict:
         "placed": placed,
         "absent_lines": absent,
         "absent_reported": absent_reported,
+        "filler_placed": filler,
+        "filler_over_2s_off": filler_off,
         "edge_median_s": pct(edges, 0.5),
         "edge_p95_s": pct(edges, 0.95),
         "edges_within_0.3s": f"{sum(e <= 0.3 for e in edges)}/{2 * spoken}",
@@ -100,6 +110,13 @@ def run_one(name: str, work: Path, args) -> dict:
         "gaps": result.gaps,
         "lines": rows,
     }
+
+
+def _value(text: str, kind):
+    kind = str(kind)
+    if "bool" in kind:
+        return text.lower() in ("1", "true", "yes")
+    return int(text) if "int" in kind else float(text) if "float" in kind else text
 
 
 def changed(line: str, rng, pool: list[str]) -> str:
@@ -169,6 +186,8 @@ def main():
     ap.add_argument("--quotes", type=int, default=0, help="also N quotes of each kind")
     ap.add_argument("--part", nargs=2, type=float, metavar=("START", "END"),
                     help="only this stretch of each tape (s), with its lines")  # fmt: skip
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="a ForcedOptions field, for trying a setting")  # fmt: skip
     ap.add_argument("--one", help=argparse.SUPPRESS)  # child process: one tape
     args = ap.parse_args()
     if args.one:
@@ -180,6 +199,7 @@ def main():
                str(args.gap), "--front-end", args.front_end, "--work", str(args.work),
                "--quotes", str(args.quotes)]  # fmt: skip
         cmd += ["--broadband"] if args.broadband else []
+        cmd += [f"--set={x}" for x in args.set]
         cmd += ["--part", *map(str, args.part)] if args.part else []
         out = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if out.returncode != 0:

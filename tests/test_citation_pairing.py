@@ -20,6 +20,7 @@ from pydub import AudioSegment
 from align import citation, pairing
 from align.citation import Citation, cite_quote, cite_span, cite_text, timestamp
 from align.clip import clip_citation, write_clip
+from align.quotes import QuoteOptions
 from navar.cli import main
 from transcribe.transcript import Provenance, Segment, Track, Word
 from web.app import create_app
@@ -107,6 +108,10 @@ def test_an_english_quote_found_by_search_gets_the_sentence_span(split):
     en, fa = cit.texts
     assert en.text == "opens every day at nine" and en.segments_text == EN_LINES[1]
     assert fa.text == FA_LINES[1] and fa.match == "segments"
+    # How it was found goes with it (every search option), and survives the file.
+    assert cit.found_by["method"] == "text only (paraphrase search)"
+    assert cit.found_by["options"] == QuoteOptions().to_dict() | {"limit": 1}
+    assert Citation.from_dict(json.loads(cit.to_json())).found_by == cit.found_by
     # And `navar find` gives the sentence too, not a span guessed by length inside it.
     from align.quotes import find_quotes
 
@@ -281,3 +286,14 @@ def test_quote_search_never_slices_a_track_without_word_times(tmp_path, fa_speec
                                   "write down the truth"])  # fmt: skip
     assert r.exit_code == 0 and "span of the whole sentence" in r.output
     assert f"{timestamp(seg.start)}–{timestamp(seg.end)}" in r.output
+
+
+def test_navar_cite_records_the_search_options_it_was_given(split):
+    archive, rec, _, _ = split
+    args = ["cite", rec.id, "opens every day at nine", "--set", "present_gap=1.25", "--json"]
+    r = CliRunner().invoke(main, ["--archive", str(archive.root), *args])
+    assert r.exit_code == 0, r.output
+    found_by = json.loads(r.output)["found_by"]
+    assert found_by["options"]["present_gap"] == 1.25 and found_by["options"]["limit"] == 1
+    bad = CliRunner().invoke(main, ["--archive", str(archive.root), *args[:3], "--set", "nope=1"])
+    assert bad.exit_code == 2 and "nope=1" in bad.output

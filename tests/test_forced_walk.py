@@ -161,3 +161,42 @@ def test_an_unspoken_line_with_the_next_line_right_there_costs_no_look_ahead():
     # Only windows at the cursor (this session keeps no encoder cache, so a window may be
     # encoded again): none 10, 20 or 30 s past where the unspoken line was tried.
     assert len(set(encoded)) == 2, sorted(set(encoded))
+
+
+class EarlyPathScorer(ScriptScorer):
+    """Like the decoder's attention, hears a text anywhere in the window; and like its path
+    after untranscribed talk, may start a text that is spoken more than 10 s in at the
+    window's first frame, squeezing its last two words into nothing."""
+
+    def force(self, window, frames, tokens):
+        end = window + frames / 100
+        at = {h[0]: h[1] for h in self.heard if window <= h[1] < end}
+        if not tokens or not all(t in at for t in tokens) or at[tokens[0]] < window + 10:
+            return super().force(window, frames, tokens)
+        t, path = window, []
+        for i in range(len(tokens)):
+            path.append((i, round((t - window) * 50)))
+            t += WORD_S + 0.08 if i < len(tokens) - 2 else 0.0
+        path.append((len(tokens), round((t - window) * 50)))
+        return Forced(np.full(len(tokens), HEARD), path)
+
+
+def test_a_line_put_on_the_talk_before_it_is_looked_for_after_that_talk():
+    """Untranscribed talk before a line (here 28-45 s): the path puts the line at the window's
+    start with its last words squeezed. Forced again onto the window that ends just after that
+    place, it is not heard there, so the walk looks for it further on and finds it at 45 s."""
+    x, y, z, a, b = (_line(i) for i in range(5))
+    script = [(x, 1.0), (y, 8.0), (z, 15.0), (a, 22.0), (b, 45.0)]
+
+    def run(options):
+        session = _Session(np.zeros(int(80 * 16000), np.float32))
+        scorer = EarlyPathScorer(session, script)
+        segs = [Segment(f"s{i}", None, None, t) for i, t in enumerate([x, y, z, a, b])]
+        ref = Track("fa.reference", "t", "fa", "reference", Provenance(software="test"), segs)
+        return [s.start for s in align(ref, session, scorer, options).track.segments]
+
+    got = run(ForcedOptions(default_chars_per_s=14.0))
+    assert all(_near(g, t) for g, t in zip(got, [1.0, 8.0, 15.0, 22.0, 45.0], strict=True)), got
+    # Without the check the line stays on the talk before it.
+    unchecked = run(ForcedOptions(default_chars_per_s=14.0, verify_squeezed=False))
+    assert unchecked[4] is not None and unchecked[4] < 40, unchecked

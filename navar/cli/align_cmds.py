@@ -212,9 +212,12 @@ def refuse_to_replace(archive, rec_id: str, track_id: str, force: bool) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the citation JSON to this file.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the citation as JSON.")
+@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="A quote-search option, as for navar find; recorded in the citation's "
+              "found_by.")  # fmt: skip
 @click.pass_context
 def cite(ctx, recording, quote, start, end, language, model, track_id, clip, context, out,
-         as_json):  # fmt: skip
+         as_json, settings):  # fmt: skip
     """Cite QUOTE (or --start/--end): title, SHA-256, times, words, permalink.
 
     Texts are paired only where the pairing is known: words with their own aligned times, or
@@ -237,7 +240,8 @@ def cite(ctx, recording, quote, start, end, language, model, track_id, clip, con
     elif start is not None:
         cit = citations.cite_span(archive, rec_id, start, end)
     elif quote:
-        cit = citations.cite_quote(archive, rec_id, quote, language=language, model=model)
+        options = _quote_options(settings, 1)
+        cit = citations.cite_quote(archive, rec_id, quote, language, model, options=options)
     else:
         raise click.UsageError("give a QUOTE, or --start and --end")
     click.echo(cit.to_json() if as_json else cit.text, nl=not as_json)
