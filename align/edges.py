@@ -62,6 +62,12 @@ class EdgeOptions:
     # First words squeezed into too little time: the text starts after the last pause at least
     # this long before them (a breath before the line is often more than lead_pause_s earlier).
     squeeze_pause_s: float = 0.15
+    # A first word that starts on a short, faint voiced sound (a murmur, a sigh: at least
+    # murmur_db below the word after it, at most murmur_max_s long) followed by a pause of
+    # murmur_pause_s starts after that pause.
+    murmur_db: float = 10.0
+    murmur_max_s: float = 0.5
+    murmur_pause_s: float = 0.15
     # An energy end that leaves a well-timed last word too short lies at most this far before
     # the path's end (worn tapes: a final nasal under the hiss is cut 0.4 s early).
     end_pullback_s: float = 0.25
@@ -125,8 +131,22 @@ def repair_start(words: list, energy, options: EdgeOptions, anchored: bool = Tru
         # The path put the first word in the pause before the text (a changed first word does
         # this): the text begins where the speech does.
         w0.start = energy.onset(w0.start, limit=words[1].end)
+    w0.start = _past_murmur(w0, energy, options)
     w0.start = round(min(w0.start, w0.end), 3)
     return w0.start
+
+
+def _past_murmur(w0, energy, options: EdgeOptions) -> float:
+    """Where the first word starts if what sounds at its start is a murmur before it: a short
+    voiced stretch far fainter than the speech after the pause that follows it."""
+    stop = energy.first_offset(w0.start + 0.02, w0.end, pause=options.murmur_pause_s)
+    if stop is None or stop - w0.start > options.murmur_max_s:
+        return w0.start
+    after = energy.onset(stop + options.murmur_pause_s, limit=w0.end + options.murmur_pause_s)
+    if after <= stop or after > w0.end + options.murmur_pause_s or energy.quiet(after, after):
+        return w0.start
+    faint = energy.peak_db(w0.start, stop) <= energy.peak_db(after, after + 0.3) - options.murmur_db
+    return after if faint else w0.start
 
 
 def _lead_start(words: list, i: int, est: float, energy, options: EdgeOptions) -> float:

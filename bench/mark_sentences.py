@@ -108,6 +108,16 @@ HAND_FIXES: dict[tuple[int, int], dict] = {
         "the clip from 8.90 s begins 'دستن خالبشا ...' and 0-8.95 s holds only the title "
         "('فسلا با'). +-0.1 s because of the music",
     },
+    (1, 8): {
+        "start": 65.78,
+        "why": "the automatic start (65.25 s) took a quiet voiced murmur (65.25-65.60 s, 15 dB "
+        "below the speech around it, periodic: not the affricate 'چ') for the line's first "
+        "word; 'چ' is the noise burst at 65.78-65.83 s (-34 dB after -41 dB) followed by the "
+        "vowel at -18 dB; Whisper's transcription of the clip from 65.70 s begins with the "
+        "line's first words ('شاش پشار خوندن' for 'چشم چرخاندم'). Found "
+        "in stop 18, when the forced aligner and quote search both put the start 0.53 s "
+        "later than the mark on every tape; the end is unchanged",
+    },
     (2, 3): {
         "end": 44.91,
         "why": "the reader adds a sentence that the transcript leaves out (about 'no pain no "

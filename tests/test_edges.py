@@ -164,3 +164,18 @@ def test_no_words_is_an_error(energy):
         repair_start([], energy, EdgeOptions())
     with pytest.raises(ValueError):
         repair_end([], energy, EdgeOptions())
+
+
+def test_a_first_word_on_a_faint_murmur_starts_after_it():
+    # A murmur 20 dB below the speech (2.6-2.9 s), a pause, then the line (3.1 s on): the path
+    # began the first word on the murmur. A murmur as loud as the speech is a word: it stays.
+    rng = np.random.default_rng(2)
+    t = np.arange(6 * RATE) / RATE
+    for level, expected in ((0.03, 3.1), (0.3, 2.6)):
+        x = rng.normal(0, 0.0005, len(t)).astype(np.float32)
+        for (a, b), amp in (((0.5, 2.0), 0.3), ((2.6, 2.9), level), ((3.1, 4.0), 0.3)):
+            on = (t >= a) & (t < b)
+            x[on] += amp * np.sin(2 * np.pi * 200 * t[on])
+        energy = Energy(x, band_hz=(100, 8000))
+        words = [AlignedWord("چشم", 2.6, 3.4, 0.9), AlignedWord("چرخاندم", 3.4, 4.0, 0.9)]
+        assert repair_start(words, energy, EdgeOptions()) == pytest.approx(expected, abs=0.03)

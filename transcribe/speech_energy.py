@@ -241,6 +241,11 @@ class Energy:
         a, b = max(self.frame(start), 0), min(self.frame(end), len(self.voiced))
         return float(np.mean(self.voiced[a:b])) if b > a else 0.0
 
+    def peak_db(self, start: float, end: float) -> float:
+        """The loudest frame in [start, end) (dB); -inf for an empty stretch."""
+        a, b = max(self.frame(start), 0), min(self.frame(end), len(self.db))
+        return float(np.max(self.db[a:b])) if b > a else float("-inf")
+
     def _set(self, db: np.ndarray) -> None:
         self.db = db
         self.threshold = _local_thresholds(self.db)
