@@ -212,6 +212,14 @@ def repair_end(words: list, energy, options: EdgeOptions) -> float:
             anchor + 0.05, anchor + 1.5 * est + 0.5, pause=options.lead_pause_s
         )
         end = stop if stop is not None else anchor + est
+        if end > anchor:
+            # The words after the anchor share the time up to the new end (they may have been
+            # stretched or squeezed well past it).
+            t = anchor
+            for w in words[j + 1 :]:
+                w.start = round(t, 3)
+                t += (end - anchor) * spoken_length(w.text) / est
+                w.end = round(t, 3)
     # Whatever moved it, the text ends with a voiced frame (a guess by spoken length may land
     # in the pause after it), and then follows its fading sound (``trail``).
     end = energy.offset(end, limit=max(start, end - 1.0), ahead=0.0)

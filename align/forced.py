@@ -47,7 +47,7 @@ from .energy import Energy
 from .scorer import Scorer, open_scorer
 from .session import AudioSession, default_cache_dir
 from .spotting import WINDOW_S, Spotter
-from .wordtiming import plausible, spoken_length, unsound_tail
+from .wordtiming import plausible, spoken_length, squeezed_tail
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +317,7 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
                     break  # the next piece fits here better: this one is not spoken here
             if (
                 o.verify_squeezed
-                and _squeezed_tail(a)
+                and squeezed_tail(a.words)
                 and not _there(spotter, pieces, k + kept, a, o)
             ):
                 # Placed on other speech before where it is spoken (untranscribed talk or music
@@ -392,15 +392,6 @@ def _plausible(
         return False
     # Text that is not in the audio gets squeezed into a sliver between its neighbours.
     return a.words[-1].end - a.words[0].start >= o.min_length_fraction * len(piece.text) / rate
-
-
-def _squeezed_tail(a) -> bool:
-    """The path squeezed the piece's last words into far less time than they take to say."""
-    tail = unsound_tail(a.words)
-    if not tail:
-        return False
-    j, est = tail
-    return a.words[-1].end - a.words[j].end < 0.5 * est
 
 
 def _there(spotter, pieces: list[Piece], k: int, a, o: ForcedOptions) -> bool:

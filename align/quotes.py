@@ -35,7 +35,7 @@ from .normalize import normalize
 from .scorer import Scorer, open_scorer
 from .session import AudioSession
 from .spotting import WINDOW_S, Spotter
-from .wordtiming import spoken_length, unsound_lead
+from .wordtiming import spoken_length, unsound_lead, unsound_tail
 
 # The order in which timed tracks are trusted for a match's text and span.
 TRACK_PREFERENCE = ("reference", "asr", "reference-translation", "mt")
@@ -522,7 +522,9 @@ def _candidate(search: _Search, query: str, guess: float, null: float, prefix=Tr
         # Near the end of a recording windows are clamped to start earlier, so the plain
         # alignment may have found the quote somewhere else in that window. Its last word must
         # begin inside this span (its end is no guide: the path runs on to the window's end).
-        if plain.words and not start - 0.5 <= plain.words[-1].start <= end + 0.5:
+        # (Unless its last words are unsound: stretched or squeezed, they are no guide.)
+        inside = plain.words and start - 0.5 <= plain.words[-1].start <= end + 0.5
+        if plain.words and not inside and not unsound_tail(plain.words):
             return None
     if gap < o.present_gap:
         return gap, None

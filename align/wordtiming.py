@@ -45,3 +45,13 @@ def unsound_tail(words) -> tuple[int, float] | None:
     est = sum(spoken_length(w.text) for w in words[j + 1 :])
     took = words[-1].end - words[j].end
     return None if 0.5 * est <= took <= 2.0 * est + 0.7 else (j, est)
+
+
+def squeezed_tail(words) -> bool:
+    """The path squeezed the last words into far less time than they take to say (it ran on
+    past where they are spoken, or the text is not there)."""
+    tail = unsound_tail(words)
+    if not tail:
+        return False
+    j, est = tail
+    return words[-1].end - words[j].end < 0.5 * est

@@ -179,3 +179,17 @@ def test_a_first_word_on_a_faint_murmur_starts_after_it():
         energy = Energy(x, band_hz=(100, 8000))
         words = [AlignedWord("چشم", 2.6, 3.4, 0.9), AlignedWord("چرخاندم", 3.4, 4.0, 0.9)]
         assert repair_start(words, energy, EdgeOptions()) == pytest.approx(expected, abs=0.03)
+
+
+def test_last_words_that_drifted_over_the_next_sentence_end_at_the_pause():
+    # A changed word let the path drift: it stretched over the next sentence (6.0-9.0 s) and
+    # squeezed the last two words at its far end. The end comes back to the pause after the
+    # text (5.4 s), and the words after the last well-timed one share the time up to it.
+    energy = _energy([*TEXT, (6.0, 9.0)], seconds=10.0)
+    texts = ["کتابخانه", "شهر", "هر", "روزها", "باز", "است"]
+    times = [*TEXT[:3], (4.8, 8.0), (8.0, 8.0), (8.0, 8.0)]
+    words = [AlignedWord(w, a, b, 0.9) for w, (a, b) in zip(texts, times, strict=True)]
+    end = repair_end(words, energy, EdgeOptions(end_trail_s=0))
+    assert end == pytest.approx(5.4, abs=0.03)
+    assert all(a.end <= b.start + 1e-6 for a, b in zip(words, words[1:], strict=False))
+    assert words[-1].start < end
