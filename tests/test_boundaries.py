@@ -103,6 +103,16 @@ def test_a_word_stranded_in_silence_goes_back_to_the_sound():
     assert seg.end <= 1.62
 
 
+def test_a_word_stranded_long_after_the_sound_before_goes_on_to_the_sound_after():
+    # Seen once natively: a zero-length word 0.58 s before the next line, the line before it
+    # ended 5 s earlier (beyond reach): it goes to where the next sound begins.
+    en = boundaries.energy(_signal([(0.5, 1.5), (4.0, 5.0)], 6.0))
+    seg = _seg([(0.5, 1.5), (3.42, 3.42), (4.0, 5.0)])
+    boundaries.refine([seg], en)
+    assert abs(seg.words[1].start - 4.0) <= 0.02 and seg.words[1].end == seg.words[1].start
+    assert seg.words[1].end <= seg.words[2].start
+
+
 def test_a_word_astride_the_end_of_speech_ends_with_it():
     # Seen on GENERIC: a word set 40 ms before the end of speech and 220 ms past it; no sound
     # after its first moments, so it used to keep its end in the pause.

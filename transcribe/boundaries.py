@@ -96,7 +96,9 @@ def refine(segments: list[Segment], en: Energy) -> int:
 def place_stranded(segments: list[Segment], en: Energy, reach: float = 1.0) -> int:
     """Words Whisper left wholly in silence (often squeezed at the end of a piece of audio) go
     to the end of the sound just before them, within ``reach`` seconds and after the previous
-    word's start. Their true place is unknown; this keeps them out of pauses."""
+    word's start; with no sound there, to the start of the sound after them, within ``reach``
+    and before the next word's end (a word put early in the pause before the next line, seen
+    once in a clean-clone run). Their true place is unknown; this keeps them out of pauses."""
     moved = 0
     for seg in segments:
         previous = seg.start if seg.timed else 0.0
@@ -109,6 +111,14 @@ def place_stranded(segments: list[Segment], en: Energy, reach: float = 1.0) -> i
                 loud = np.flatnonzero(en.voiced[a:b]) if b > a else []
                 if len(loud):
                     word.start = word.end = round(en.time(a + int(loud[-1]) + 1), 3)
+                    moved += 1
+                    continue
+                ceiling = seg.words[k + 1].end if k + 1 < len(seg.words) else word.end + reach
+                a = max(en.frame(word.start), 0)
+                b = min(en.frame(min(word.start + reach, ceiling)), len(en.db))
+                loud = np.flatnonzero(en.voiced[a:b]) if b > a else []
+                if len(loud):
+                    word.start = word.end = round(en.time(a + int(loud[0])), 3)
                     moved += 1
         if seg.words:
             seg.start = min(seg.words[0].start, seg.start)
