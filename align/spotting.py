@@ -10,7 +10,7 @@ window once and caches it, so many quotes against one recording cost one encoder
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,6 +39,8 @@ class Alignment:
     logprob: float  # mean log probability of the text's tokens (not of any prefix)
     words: list[AlignedWord]
     token_logprobs: list[float]
+    # Per word of ``words``, its tokens' (first, end) indices into ``token_logprobs``.
+    word_tokens: list[tuple[int, int]] = field(default_factory=list)
 
 
 class Spotter:
@@ -104,8 +106,10 @@ class Spotter:
         probs = result.token_probs
         logp = np.log(np.clip(probs, 1e-9, 1.0))
         body_logp = logp[len(pre) : len(pre) + len(body)]
-        words = self._word_times(pre + body, len(pre), result, probs, start)
-        return Alignment(start, float(body_logp.mean()), words, [float(x) for x in body_logp])
+        spans: list[tuple[int, int]] = []
+        words = self._word_times(pre + body, len(pre), result, probs, start, spans)
+        lp = [float(x) for x in body_logp]
+        return Alignment(start, float(body_logp.mean()), words, lp, spans)
 
     def align_pieces(
         self, pieces: list[str], start: float, reverse: bool = False
@@ -128,9 +132,10 @@ class Spotter:
         logp = np.log(np.clip(probs, 1e-9, 1.0))
         out = []
         for a, b in bounds:
-            words = self._word_times(toks[:b], a, result, probs, start) if b > a else []
+            spans: list[tuple[int, int]] = []
+            words = self._word_times(toks[:b], a, result, probs, start, spans) if b > a else []
             lp = float(logp[a:b].mean()) if b > a else -math.inf
-            out.append(Alignment(start, lp, words, [float(x) for x in logp[a:b]]))
+            out.append(Alignment(start, lp, words, [float(x) for x in logp[a:b]], spans))
         self._forced[key] = out
         while len(self._forced) > FORCED_KEPT:
             self._forced.pop(next(iter(self._forced)))
@@ -140,7 +145,9 @@ class Spotter:
         """(window start, mean log probability of ``text``) for every window."""
         return [(s, self.align(text, s).logprob) for s in (starts or self.windows())]
 
-    def _word_times(self, toks, first, result, probs, offset) -> list[AlignedWord]:
+    def _word_times(self, toks, first, result, probs, offset, spans=None) -> list[AlignedWord]:
+        """Each word's times from the alignment path (``spans``, if given, gets each word's
+        token range relative to ``first``)."""
         path = result.path
         text_idx = np.array([p[0] for p in path])
         time_idx = np.array([p[1] for p in path])
@@ -153,6 +160,11 @@ class Spotter:
             pos = b
             if a < first or wt == [self.scorer.eot] or not word.strip():
                 continue
+            if spans is not None:
+                if out and not any(ch.isalnum() for ch in word):
+                    spans[-1] = (spans[-1][0], b - first)
+                else:
+                    spans.append((a - first, b - first))
             if b >= len(jump_times):
                 b = len(jump_times) - 1
             if out and not any(ch.isalnum() for ch in word):

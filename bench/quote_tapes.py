@@ -155,6 +155,7 @@ def run_one(name: str, args) -> dict:
         return {"tape": name, "prepared": True}
     scorer = open_scorer(None, "fa")
     options = QuoteOptions(limit=1)
+    best = _record_gaps()
     rows = []
     cache = work / "sessions"  # the encoder cache, as a user's second query would find it
     tag = f"{name}-audio-only" if args.audio_only else name
@@ -168,8 +169,11 @@ def run_one(name: str, args) -> dict:
         todo = [c for group in itertools.zip_longest(*by_kind) for c in group if c]
         for kind, query, copies in todo:
             t0 = time.time()
+            best.clear()
             found = find(query, [asr] if asr else [], session, scorer, options)
             row = {"kind": kind, "words": len(query.split()), "seconds": round(time.time() - t0, 1)}
+            # The margin: the best gap any candidate reached (an absent quote's nearest miss).
+            row["best_gap"] = round(max(best), 3) if best else None
             if found:
                 m = found[0]
                 row |= {"start": m.start, "end": m.end, "score": m.score}
@@ -188,6 +192,23 @@ def run_one(name: str, args) -> dict:
     return summary
 
 
+def _record_gaps() -> list[float]:
+    """Every candidate's gap, as quote search scores it, into the returned list."""
+    from align import quotes
+
+    seen: list[float] = []
+    candidate = quotes._candidate
+
+    def recorded(*args, **kwargs):
+        c = candidate(*args, **kwargs)
+        if c:
+            seen.append(c[0])
+        return c
+
+    quotes._candidate = recorded
+    return seen
+
+
 def summarize(name: str, duration: float, rows: list[dict]) -> dict:
     summary = {"tape": name, "audio_s": duration, "load": os.getloadavg()}
     for kind in ("exact", "changed", "absent"):
@@ -202,7 +223,11 @@ def summarize(name: str, duration: float, rows: list[dict]) -> dict:
             "within_0.3s": within,
             "median_s": pct(secs, 0.5),
             "p95_s": pct(secs, 0.95),
-        }
+            # Margins: the nearest miss of an absent quote, the weakest find of a present one.
+            "best_gap_max": max((r["best_gap"] for r in rs if r.get("best_gap") is not None),
+                                default=None),
+            "found_gap_min": min((r["gap"] for r in rs if "gap" in r), default=None),
+        }  # fmt: skip
     return summary
 
 

@@ -207,3 +207,41 @@ def test_absent_quote_not_matched_through_a_worn_cassette(worn_tape):
     tape, session, scorer = worn_tape
     absent = next(x.text for x in tape.lines if x.start is None)
     assert find(absent, [], session, scorer, QuoteOptions()) == []
+
+
+def test_a_changed_word_costs_the_score_no_more_than_its_share():
+    """A changed word of four tokens among five words: leaving out the worst fifth of the words
+    drops all four of its tokens; leaving out a fifth of the tokens kept three of them."""
+    from align.quotes import _Search
+    from align.spotting import Alignment
+
+    lp = [-0.2, -0.2, -5.0, -5.0, -5.0, -5.0, -0.2, -0.2]
+    spans = [(0, 1), (1, 2), (2, 6), (6, 7), (7, 8)]
+    a = Alignment(0.0, sum(lp) / len(lp), [], lp, spans)
+    by_words = _Search.__new__(_Search)
+    by_words.o = QuoteOptions()
+    assert by_words.o.trim_unit == "words"
+    assert by_words.score(a) == pytest.approx(-0.2)
+    by_tokens = _Search.__new__(_Search)
+    by_tokens.o = QuoteOptions(trim_unit="tokens")
+    assert by_tokens.score(a) < -2.0
+
+
+@pytest.mark.shared_data
+def test_word_token_spans_cover_the_text_once_in_order(worn_tape):
+    """The spans that word trimming leaves words out by: one per word, contiguous, every token
+    of the text (not of the prefix) in exactly one, with a prefix or without, alone or in pieces."""
+    from align.spotting import Spotter
+
+    tape, session, scorer = worn_tape
+    spoken = [x for x in tape.lines if x.start is not None]
+    line, nxt = spoken[0], spoken[1]
+    spotter = Spotter(scorer, session)
+    plain = spotter.align(nxt.text, line.start)
+    prefixed = spotter.align(nxt.text, line.start, prefix=line.text)
+    pieces = spotter.align_pieces([line.text, nxt.text], line.start)
+    for a in (plain, prefixed, *pieces):
+        assert len(a.word_tokens) == len(a.words) > 3
+        assert a.word_tokens[0][0] == 0 and a.word_tokens[-1][1] == len(a.token_logprobs)
+        assert all(i < j for i, j in a.word_tokens)
+        assert all(b[0] == a_[1] for a_, b in zip(a.word_tokens, a.word_tokens[1:], strict=False))
