@@ -91,6 +91,8 @@ def repair_start(words: list, energy, options: EdgeOptions, anchored: bool = Tru
     if not words:
         raise ValueError("no words to repair")
     lead = unsound_lead(words)
+    if lead is None and not anchored:
+        lead = _swallowing_lead(words, options)
     start = None
     if lead:
         i, est = lead
@@ -134,6 +136,18 @@ def repair_start(words: list, energy, options: EdgeOptions, anchored: bool = Tru
     w0.start = _past_murmur(w0, energy, options)
     w0.start = round(min(w0.start, w0.end), 3)
     return w0.start
+
+
+def _swallowing_lead(words: list, options: EdgeOptions) -> tuple[int, float] | None:
+    """(index after it, spoken length of the words up to it) of the last word in the first half
+    that swallowed seconds of audio: with no boundary before the text, its first words may
+    have gone onto speech before it (talk a transcript leaves out), each of a plausible length,
+    and the word after them across the pause up to where the text is really spoken."""
+    half = words[: len(words) // 2]
+    i = next((k for k in range(len(half) - 1, -1, -1) if swallowed(half[k], options)), None)
+    if i is None:
+        return None
+    return i + 1, sum(spoken_length(w.text) for w in words[: i + 1])
 
 
 def _past_murmur(w0, energy, options: EdgeOptions) -> float:

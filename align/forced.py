@@ -83,6 +83,18 @@ class ForcedOptions:
     # verify_after_s after that place, and kept only if it beats the null there too.
     verify_squeezed: bool = True
     verify_after_s: float = 1.0
+    # The mirror: a line put over talk the transcript leaves out before it (the path stretches
+    # it back over that talk: 2.2-2.5 x its estimated length on the 40-minute tape, where no
+    # spoken line takes more than 1.6 x, bench/tape_align.py) is forced again, alone, onto the
+    # window from refit_factor x its length + refit_lead_s before its end; that place is taken
+    # if the line beats the null there by at least as much and ends within refit_end_s of
+    # where it ended.
+    verify_stretched: bool = True
+    stretch_factor: float = 1.9
+    stretch_s: float = 0.5
+    refit_factor: float = 1.5
+    refit_lead_s: float = 1.0
+    refit_end_s: float = 1.0
     # Before looking ahead for a piece the window does not hold, try the next piece in the
     # same (already encoded) window: if it is placed there, starting before the look-ahead's
     # first window, the piece cannot be spoken later in order, and the look-ahead (a new
@@ -327,6 +339,14 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
                 moved = max(cursor + o.cursor_step_s, a.words[-1].end)
                 break
             p.words = _words(a, energy, o)
+            if o.verify_stretched and not continues and _stretched(p.words, p, rate, o):
+                # Still stretched after the edge repair: over talk the transcript leaves out?
+                refit = _refit(spotter, p, p.words[-1].end, rate, o)
+                log.debug("line %d stretched at %.1f: %s", p.line, p.words[0].start, bool(refit))
+                if refit is not None:
+                    # Forced alone from before its place, the first word took the lead-in.
+                    b, p.gap = refit
+                    p.words = _words(b, energy, o, anchored=False)
             p.placed = True
             kept += 1
         if kept == 0 and moved is not None:
@@ -413,6 +433,27 @@ def _there(spotter, pieces: list[Piece], k: int, a, o: ForcedOptions) -> bool:
     return b.logprob - n >= o.placed_gap
 
 
+def _stretched(words: list[Word], piece: Piece, rate: float, o: ForcedOptions) -> bool:
+    """Does the piece take far more time than it takes to say?"""
+    said = len(piece.text) / rate
+    return words[-1].end - words[0].start > o.stretch_factor * said + o.stretch_s
+
+
+def _refit(spotter, piece: Piece, end: float, rate: float, o: ForcedOptions):
+    """(alignment, gap) of a stretched piece forced alone onto the window from where it would
+    start if its ``end`` is right, when that fits it at least as well; else None (a line that
+    really takes that long loses its first words there, and scores worse)."""
+    win = spotter.clamp(max(0.0, end - o.refit_factor * len(piece.text) / rate - o.refit_lead_s))
+    b = _force(spotter, "", [piece.text], win)[0]
+    n = _null(spotter, "", [piece.text], win, o)[0]
+    if not b.words or abs(b.words[-1].end - end) > o.refit_end_s:
+        return None
+    gap = round(b.logprob - n, 3)
+    log.debug("line %d alone from %.1f: gap %.2f (was %s)", piece.line, win, gap, piece.gap)
+    better = piece.gap is not None and gap >= piece.gap
+    return (b, gap) if better and _plausible(b, n, piece, rate, o, unsure=True) else None
+
+
 def _batch(pieces: list[Piece], k: int, rate: float, o: ForcedOptions) -> list[Piece]:
     """The pieces from ``k`` on that are forced onto one window together: about ``fill_s``
     seconds of speech, at least one piece."""
@@ -483,14 +524,14 @@ def _estimated_start(a) -> float:
     return statistics.median(starts) if starts else math.inf
 
 
-def _words(a, energy: Energy, o: ForcedOptions) -> list[Word]:
+def _words(a, energy: Energy, o: ForcedOptions, anchored: bool = True) -> list[Word]:
     words = [Word(w.start, w.end, w.text, w.probability) for w in a.words]
     # The shared edge repair (align/edges.py): stretched first words, a first word that
     # swallowed other speech, speech onset; the last word's end at its last voiced frame.
     edge = EdgeOptions(
         lead_pause_s=o.lead_pause_s, end_trail_db=o.end_trail_db, end_trail_s=o.end_trail_s
     )
-    repair_start(words, energy, edge)
+    repair_start(words, energy, edge, anchored=anchored)
     repair_end(words, energy, edge)
     for w in words:
         w.end = max(w.end, w.start)

@@ -193,3 +193,19 @@ def test_last_words_that_drifted_over_the_next_sentence_end_at_the_pause():
     assert end == pytest.approx(5.4, abs=0.03)
     assert all(a.end <= b.start + 1e-6 for a, b in zip(words, words[1:], strict=False))
     assert words[-1].start < end
+
+
+def test_first_words_put_on_the_speech_before_and_one_swallowing_the_pause_start_after_it(energy):
+    # No prefix: the first three words went onto the sentence before (0.5-2.0 s), each at a
+    # plausible length; the fourth swallowed the rest of it and the pause, up to where the
+    # text's fifth word is spoken. Word by word only the fourth looks wrong, and the first
+    # three look sound; the text starts at 3.0 s.
+    texts = ["هر", "شهر", "روز", "کتابخانه", "هر", "شهر", "روز", "هر"]
+    times = [(0.5, 0.8), (0.8, 1.3), (1.3, 1.8), (1.8, 4.2), (4.2, 4.7), (4.8, 5.4),
+             (5.5, 5.8), (5.8, 6.1)]  # fmt: skip
+    words = [AlignedWord(w, a, b, 0.9) for w, (a, b) in zip(texts, times, strict=True)]
+    assert swallowed(words[3], EdgeOptions())
+    assert repair_start(words, energy, EdgeOptions(), anchored=False) == pytest.approx(
+        3.0, abs=0.02
+    )
+    assert all(w.start >= 3.0 - 0.02 and w.end <= 4.2 for w in words[:4])

@@ -200,3 +200,44 @@ def test_a_line_put_on_the_talk_before_it_is_looked_for_after_that_talk():
     # Without the check the line stays on the talk before it.
     unchecked = run(ForcedOptions(default_chars_per_s=14.0, verify_squeezed=False))
     assert unchecked[4] is not None and unchecked[4] < 40, unchecked
+
+
+class StretchingScorer(ScriptScorer):
+    """Like the path after untranscribed talk that sounds like the text's first words: a text
+    spoken more than 5 s after the token before it (or the window's start) gets its first
+    three words put right there, each of a plausible length, and its fourth stretched over
+    the rest of the talk up to where the fifth is spoken."""
+
+    def force(self, window, frames, tokens):
+        base = super().force(window, frames, tokens)
+        path = list(base.path)
+        starts = [p[1] / 50 + window for p in path]
+        for k in range(len(tokens) - 4):
+            before = starts[k - 1] + WORD_S if k else window
+            if starts[k] - before > 5 and base.token_probs[k] == HEARD:
+                for j in range(4):
+                    path[k + j] = (k + j, round((before + 0.5 * j - window) * 50))
+                break
+        return Forced(base.token_probs, path)
+
+
+def test_a_line_stretched_back_over_the_talk_before_it_is_forced_again_from_its_end():
+    """Untranscribed talk before a line (28-45 s) takes its first words, each of a plausible
+    length, and the fourth spans the rest of the talk: the edge repair sees nothing wrong word
+    by word, but the line takes 23 s to say 6 s of text. Forced again, alone, from where it
+    would start if its end is right, it starts at 45 s."""
+    x, y, z, a, b = (_line(i) for i in range(5))
+    script = [(x, 1.0), (y, 8.0), (z, 15.0), (a, 22.0), (b, 45.0)]
+
+    def run(options):
+        session = _Session(np.zeros(int(80 * 16000), np.float32))
+        scorer = StretchingScorer(session, script)
+        segs = [Segment(f"s{i}", None, None, t) for i, t in enumerate([x, y, z, a, b])]
+        ref = Track("fa.reference", "t", "fa", "reference", Provenance(software="test"), segs)
+        return [s.start for s in align(ref, session, scorer, options).track.segments]
+
+    got = run(ForcedOptions(default_chars_per_s=14.0))
+    assert all(_near(g, t) for g, t in zip(got, [1.0, 8.0, 15.0, 22.0, 45.0], strict=True)), got
+    # Without the check the line starts on the talk before it.
+    unchecked = run(ForcedOptions(default_chars_per_s=14.0, verify_stretched=False))
+    assert unchecked[4] is not None and unchecked[4] < 40, unchecked
