@@ -2,7 +2,7 @@
 
 The transcript (plain text, one sentence or paragraph per line, or VTT/SRT with rough or no
 times) is cut into pieces of at most ``MAX_WORDS`` words. A cursor walks through the audio: the
-pieces that plausibly fit are forced onto the 30 s window at the cursor with Whisper's
+pieces that plausibly fit are forced onto the window (``window_s``) at the cursor with Whisper's
 ``align()``; the pieces that ended well inside the window are kept, and the cursor moves to the
 end of the last one. So the work is linear in the length of the recording and the result is
 monotonic.
@@ -46,7 +46,7 @@ from .edges import EdgeOptions, repair_end, repair_start
 from .energy import Energy
 from .scorer import Scorer, open_scorer
 from .session import AudioSession, default_cache_dir
-from .spotting import WINDOW_S, Spotter
+from .spotting import Spotter
 from .wordtiming import plausible, spoken_length, squeezed_tail
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,11 @@ class ForcedOptions:
     """Every tunable of forced alignment; the values used go into the track's provenance."""
 
     language: str = "fa"
-    max_words: int = 18  # per piece: a piece must fit well inside one 30 s window
+    # Seconds of audio per encoded window (Whisper's 30 s at most). A 24 s window (fill_s 17)
+    # costs two thirds of the encoder's CPU and the walk 15-25 % less, but placed 57 of 60
+    # lines on the 40-minute worn tape (bench/tape_align.py, BENCHMARKS.md): 30 is the default.
+    window_s: float = 30.0
+    max_words: int = 18  # per piece: a piece must fit well inside one window
     fill_s: float = 22.0  # estimated seconds of speech to force onto one window
     keep_margin_s: float = 2.0  # pieces ending this close to the window's end are redone
     # "text": other text in the same place on the same audio (holds up in hiss);
@@ -206,7 +210,7 @@ def align(
 ) -> ForcedResult:
     """Put ``ref``'s lines (timed roughly or not at all) in time against the session's audio."""
     scorer = scorer.for_task(options.language, "transcribe")
-    spotter = Spotter(scorer, session)
+    spotter = Spotter(scorer, session, options.window_s)
     energy = session.energy
     pieces = _pieces(ref.segments, options.max_words)
     _walk(spotter, energy, pieces, options, progress)
@@ -231,7 +235,7 @@ def align(
             software=f"navar {__version__}",
             model=scorer.name,
             settings={
-                "method": "whisper teacher-forced alignment over 30 s windows",
+                "method": f"whisper teacher-forced alignment over {options.window_s:g} s windows",
                 **options.to_dict(),
                 "energy": getattr(energy, "options", None) and energy.options.to_dict(),
                 **session.provenance(),
@@ -293,7 +297,7 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
         nulls = _null(spotter, before, texts, win, o)
         kept = 0
         moved = None  # where the cursor goes if a piece turned out not to be where placed
-        window_end = win + WINDOW_S
+        window_end = win + spotter.window_s
         for p, a, n in zip(batch, aligned, nulls, strict=True):
             # Run into the window's end: it may be cut short or stretched there, so it is
             # redone at the start of the next window (unless it is the transcript's last).
@@ -419,7 +423,7 @@ def _there(spotter, pieces: list[Piece], k: int, a, o: ForcedOptions) -> bool:
     that place (what was placed before it in that window as a prefix), it must beat the null
     there as a placed piece does; spoken later, that window does not hold it."""
     end = a.words[-1].end + o.verify_after_s
-    win = spotter.clamp(max(0.0, end - WINDOW_S))
+    win = spotter.clamp(max(0.0, end - spotter.window_s))
     start = a.words[0].start
     before = " ".join(
         w.text for p in pieces[:k] if p.placed for w in p.words if win - 0.05 <= w.start < start

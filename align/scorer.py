@@ -45,12 +45,16 @@ class Scorer:
     def tokens(self, text: str) -> list[int]:
         return self.tokenizer.encode(" " + text.strip()) if text.strip() else []
 
-    def encode(self, samples: np.ndarray):
-        """Encoder output for at most 30 s of 16 kHz samples, and the frames that hold audio."""
+    def encode(self, samples: np.ndarray, window_s: float = WINDOW_S):
+        """Encoder output for a window of ``window_s`` (at most 30 s) of 16 kHz samples, and
+        the frames that hold audio. Whisper was trained on 30 s; CTranslate2 also encodes a
+        shorter input, and teacher forcing holds up on it (bench/tape_align.py): a 24 s
+        window costs two thirds of a 30 s one."""
         from faster_whisper.audio import pad_or_trim
 
-        frames = max(1, min(3000, len(samples) * FRAMES_PER_S // 16000))
-        features = pad_or_trim(self.model.feature_extractor(samples))
+        size = int(round(min(window_s, WINDOW_S) * FRAMES_PER_S / 2)) * 2  # encoder stride 2
+        frames = max(1, min(size, len(samples) * FRAMES_PER_S // 16000))
+        features = pad_or_trim(self.model.feature_extractor(samples), size)
         return self.model.encode(features), frames
 
     @staticmethod

@@ -47,9 +47,10 @@ class Spotter:
     """Teacher-forcing scores of texts on one recording's windows: a scorer (the model) and an
     audio session (the samples and their encoder-output cache), both given by the caller."""
 
-    def __init__(self, scorer, session):
+    def __init__(self, scorer, session, window_s: float = WINDOW_S):
         self.scorer = scorer
         self.session = session
+        self.window_s = window_s  # what each encoded window holds (Whisper's 30 s at most)
         self.duration = session.duration
         self.energy = session.energy
         self._forced: dict = {}  # the last few align_pieces results (callers copy what they edit)
@@ -73,13 +74,16 @@ class Spotter:
 
     def encode(self, start: float, reverse: bool = False):
         stopping.check()  # each window is a model step: the caller may have given up
-        key = (self.scorer.name, int(round(start * 1000)), reverse)
+        name = self.scorer.name
+        if self.window_s != WINDOW_S:  # another input length, another encoder output
+            name = f"{name} ({self.window_s:g} s windows)"
+        key = (name, int(round(start * 1000)), reverse)
 
         def compute():
-            chunk = self.session.samples(start, start + WINDOW_S)
+            chunk = self.session.samples(start, start + self.window_s)
             if reverse:  # same voice, room and loudness, but no words: a null for scoring
                 chunk = np.ascontiguousarray(chunk[::-1])
-            return self.scorer.encode(chunk)
+            return self.scorer.encode(chunk, self.window_s)
 
         store = getattr(self.scorer, "to_array", None)
         load = getattr(self.scorer, "from_array", None)

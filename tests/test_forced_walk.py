@@ -65,18 +65,19 @@ class ScriptScorer:
     def tokens(self, text: str) -> list[int]:
         return [self._id(w) for w in text.split()]
 
-    def encode(self, samples):
-        return self.session.asked, min(3000, len(samples) * 100 // 16000)
+    def encode(self, samples, window_s=30.0):
+        return self.session.asked, min(int(window_s * 100), len(samples) * 100 // 16000)
 
     def force(self, window: float, frames: int, tokens: list[int]) -> Forced:
         """Each token at the next place after the one before where the script has it, within
-        the window and a few seconds on (the decoder follows the speech); squeezed into two
-        frames after the token before where it is not heard."""
+        the window and up to one look-ahead step (10 s) on (the decoder follows the speech, and
+        the look-ahead's windows are that far apart); squeezed into two frames after the token
+        before where it is not heard."""
         t, probs, path = window, [], []
         end = window + frames / 100
         for i, tok in enumerate(tokens):
             hit = next(
-                (h for h in self.heard if h[0] == tok and t - 0.01 <= h[1] < min(end, t + 8)),
+                (h for h in self.heard if h[0] == tok and t - 0.01 <= h[1] < min(end, t + 10)),
                 None,
             )
             if hit:
@@ -151,7 +152,7 @@ def test_an_unspoken_line_with_the_next_line_right_there_costs_no_look_ahead():
     scorer = ScriptScorer(session, script)
     encoded = []
     scorer_encode = scorer.encode
-    scorer.encode = lambda samples: encoded.append(session.asked) or scorer_encode(samples)
+    scorer.encode = lambda samples, w: encoded.append(session.asked) or scorer_encode(samples, w)
     segs = [Segment(f"s{i}", None, None, x) for i, x in enumerate(lines)]
     ref = Track("fa.reference", "t", "fa", "reference", Provenance(software="test"), segs)
     track = align(ref, session, scorer, ForcedOptions(default_chars_per_s=14.0)).track

@@ -245,3 +245,24 @@ def test_word_token_spans_cover_the_text_once_in_order(worn_tape):
         assert a.word_tokens[0][0] == 0 and a.word_tokens[-1][1] == len(a.token_logprobs)
         assert all(i < j for i, j in a.word_tokens)
         assert all(b[0] == a_[1] for a_, b in zip(a.word_tokens, a.word_tokens[1:], strict=False))
+
+
+@pytest.mark.shared_data
+def test_a_shorter_window_is_encoded_shorter_and_kept_apart(worn_tape):
+    """`ForcedOptions.window_s`: a 24 s window is encoded as 24 s (1200 encoder frames, not
+    1500), cached under its own key, and a line in it is placed as in the 30 s window."""
+    from align.scorer import Scorer as RealScorer
+    from align.spotting import Spotter
+
+    tape, session, scorer = worn_tape
+    line = next(x for x in tape.lines if x.start is not None and x.start > 2)
+    start = line.start - 1.0
+    short, full = Spotter(scorer, session, 24.0), Spotter(scorer, session)
+    enc24, frames24 = short.encode(start)[:2]
+    enc30, frames30 = full.encode(start)[:2]
+    assert (frames24, frames30) == (2400, 3000)
+    assert RealScorer.to_array((enc24, frames24)).shape[1] == 1 + 1200
+    assert RealScorer.to_array((enc30, frames30)).shape[1] == 1 + 1500
+    a24, a30 = short.align(line.text, start), full.align(line.text, start)
+    assert abs(a24.words[-1].end - a30.words[-1].end) < 0.2
+    assert abs(a24.words[-1].end - line.end) < 0.5

@@ -103,14 +103,15 @@ class RememberingScorer:
             return self
         return RememberingScorer(inner, self._memory, self._lock, self._size)
 
-    def encode(self, samples):
+    def encode(self, samples, window_s: float = 30.0):
         samples = np.ascontiguousarray(samples, dtype=np.float32)
-        key = (self.scorer.name, self.scorer.language, hashlib.sha256(samples.tobytes()).digest())
+        digest = hashlib.sha256(samples.tobytes()).digest()
+        key = (self.scorer.name, self.scorer.language, window_s, digest)
         with self._lock:
             if key in self._memory:
                 self._memory.move_to_end(key)
                 return self._memory[key]
-            value = self.scorer.encode(samples)
+            value = self.scorer.encode(samples, window_s)
             self._memory[key] = value
             while len(self._memory) > self._size:
                 self._memory.popitem(last=False)
