@@ -24,6 +24,13 @@ they put it first. So after a stretch the walk could not hear it catches up, ins
 every later line where it stopped and placing repeated text on an earlier copy (what sank the
 40-minute tape, whose filler repeats its recordings).
 
+Talk the transcript leaves out (a spoken title, an aside) lets the path put a line on it, since
+teacher forcing must place every token somewhere. Three checks look for that: a line whose last
+words are squeezed is forced again onto the window that ends just after it; a line stretched
+far past its spoken length is forced again, alone, from where it would start if its end is
+right; and after the walk, a line followed by a long gap is forced again where it was put, and
+looked for in the gap if it is not heard there.
+
 ``align(lines, session, scorer, options)`` is the algorithm: no archive, no model loading.
 ``align_reference`` is the callers' helper that reads a transcript file, opens the session and
 loads the scorer.
@@ -93,6 +100,13 @@ class ForcedOptions:
     # window from refit_factor x its length + refit_lead_s before its end; that place is taken
     # if the line beats the null there by at least as much and ends within refit_end_s of
     # where it ended.
+    # A line followed by more than gap_check_s of audio before the next placed line, the two
+    # lines' first pieces, may have been put on talk before it while it is spoken at the end
+    # of the window (the 40-minute tape: 23 s early, nothing squeezed or stretched). After the
+    # walk it is forced again onto the window that ends verify_after_s after it; if it does not
+    # beat the null there, it is looked for in the gap, as a stretched line is (refit_*).
+    verify_gaps: bool = True
+    gap_check_s: float = 8.0
     verify_stretched: bool = True
     stretch_factor: float = 1.9
     stretch_s: float = 0.5
@@ -214,6 +228,8 @@ def align(
     energy = session.energy
     pieces = _pieces(ref.segments, options.max_words)
     _walk(spotter, energy, pieces, options, progress)
+    if options.verify_gaps:
+        _recheck_before_gaps(spotter, energy, pieces, options)
 
     segments, unplaced = [], []
     for i, seg in enumerate(ref.segments):
@@ -435,6 +451,31 @@ def _there(spotter, pieces: list[Piece], k: int, a, o: ForcedOptions) -> bool:
         "line %d: at %.1f in the window ending there: gap %.2f", piece.line, start, b.logprob - n
     )
     return b.logprob - n >= o.placed_gap
+
+
+def _recheck_before_gaps(spotter, energy: Energy, pieces: list[Piece], o: ForcedOptions) -> None:
+    """Lines of one piece followed by a gap of more than ``gap_check_s``: are they where the walk
+    put them? If not, they move into the gap when they are found there (see ForcedOptions)."""
+    rate = o.default_chars_per_s
+    placed = [k for k, p in enumerate(pieces) if p.placed]
+    for k, nxt in zip(placed, placed[1:], strict=False):
+        p, q = pieces[k], pieces[nxt]
+        alone = all(x.line != p.line for x in pieces[k - 1 : k] + pieces[k + 1 : k + 2])
+        if not alone or q.words[0].start - p.words[-1].end <= o.gap_check_s:
+            continue
+        if _there(spotter, pieces, k, p, o):
+            continue
+        # Where it would start if it ended just before the next line, forced with the next
+        # line after it (which bounds its end, as in the walk).
+        end = q.words[0].start
+        win = end - o.refit_factor * len(p.text) / rate - o.refit_lead_s
+        win = spotter.clamp(max(win, p.words[-1].end))
+        b = _force(spotter, "", [p.text, q.text], win)[0]
+        n = _null(spotter, "", [p.text, q.text], win, o)[0]
+        log.debug("line %d not where it was put: in the gap %.2f", p.line, b.logprob - n)
+        if _plausible(b, n, p, rate, o) and b.words[-1].end <= end + o.refit_end_s:
+            p.gap = round(b.logprob - n, 3)
+            p.words = _words(b, energy, o, anchored=False)
 
 
 def _stretched(words: list[Word], piece: Piece, rate: float, o: ForcedOptions) -> bool:

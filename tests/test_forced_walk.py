@@ -242,3 +242,49 @@ def test_a_line_stretched_back_over_the_talk_before_it_is_forced_again_from_its_
     # Without the check the line starts on the talk before it.
     unchecked = run(ForcedOptions(default_chars_per_s=14.0, verify_stretched=False))
     assert unchecked[4] is not None and unchecked[4] < 40, unchecked
+
+
+class CutAtTheEndScorer(ScriptScorer):
+    """Like the decoder when a text is spoken at the very end of the window that begins where
+    talk the transcript leaves out begins (``talk``): it hears the text (it scores high) but
+    the path puts it at the window's start, each word at a plausible length (nothing squeezed,
+    nothing stretched); the texts after it, not in the window, are squeezed in after it."""
+
+    talk = 28.0
+
+    def force(self, window, frames, tokens):
+        end = window + frames / 100
+        at = {h[0]: h for h in self.heard if window <= h[1] < end}
+        run = next((i for i, t in enumerate(tokens) if t not in at), len(tokens))
+        astray = run and abs(window - self.talk) < 0.5 and at[tokens[run - 1]][2] > end - 4
+        if not astray:
+            return super().force(window, frames, tokens)
+        step = WORD_S + 0.08
+        path = [(i, round(step * i * 50)) for i in range(run)]
+        path += [
+            (i, round((step * run + 0.04 * (i - run)) * 50)) for i in range(run, len(tokens) + 1)
+        ]
+        probs = [HEARD] * run + [MISSED] * (len(tokens) - run)
+        return Forced(np.array(probs), path)
+
+
+def test_a_line_followed_by_a_long_gap_is_checked_where_it_was_put_and_moved_into_the_gap():
+    """Untranscribed talk (28-50 s) before a line spoken at the end of the window the walk
+    forces it onto: the path puts it at the window's start, at plausible lengths, and the next
+    line is then found where it is spoken, 22 s later. Forced again onto the window that ends
+    just after where it was put, the line is not heard there, so it is looked for in the gap."""
+    x, y, z, a, b, c = (_line(i) for i in range(6))
+    script = [(x, 1.0), (y, 8.0), (z, 15.0), (a, 22.0), (b, 52.0), (c, 60.0)]
+
+    def run(options):
+        session = _Session(np.zeros(int(90 * 16000), np.float32))
+        scorer = CutAtTheEndScorer(session, script)
+        segs = [Segment(f"s{i}", None, None, t) for i, t in enumerate([x, y, z, a, b, c])]
+        ref = Track("fa.reference", "t", "fa", "reference", Provenance(software="test"), segs)
+        return [s.start for s in align(ref, session, scorer, options).track.segments]
+
+    truth = [1.0, 8.0, 15.0, 22.0, 52.0, 60.0]
+    unchecked = run(ForcedOptions(default_chars_per_s=14.0, verify_gaps=False))
+    assert unchecked[4] is not None and unchecked[4] < 40 and _near(unchecked[5], 60.0), unchecked
+    got = run(ForcedOptions(default_chars_per_s=14.0))
+    assert all(_near(g, t) for g, t in zip(got, truth, strict=True)), got
