@@ -100,19 +100,19 @@ class ForcedOptions:
     # window from refit_factor x its length + refit_lead_s before its end; that place is taken
     # if the line beats the null there by at least as much and ends within refit_end_s of
     # where it ended.
-    # A line followed by more than gap_check_s of audio before the next placed line, the two
-    # lines' first pieces, may have been put on talk before it while it is spoken at the end
-    # of the window (the 40-minute tape: 23 s early, nothing squeezed or stretched). After the
-    # walk it is forced again onto the window that ends verify_after_s after it; if it does not
-    # beat the null there, it is looked for in the gap, as a stretched line is (refit_*).
-    verify_gaps: bool = True
-    gap_check_s: float = 8.0
     verify_stretched: bool = True
     stretch_factor: float = 1.9
     stretch_s: float = 0.5
     refit_factor: float = 1.5
     refit_lead_s: float = 1.0
     refit_end_s: float = 1.0
+    # A line of one piece followed by more than gap_check_s of audio before the next placed
+    # line may have been put on talk before it while it is spoken at the end of the window
+    # (the 40-minute tape: 23 s early, nothing squeezed or stretched). After the walk it is
+    # forced again onto the window that ends verify_after_s after it; if it does not beat the
+    # null there, it is looked for in the gap, as a stretched line is (refit_*).
+    verify_gaps: bool = True
+    gap_check_s: float = 8.0
     # Before looking ahead for a piece the window does not hold, try the next piece in the
     # same (already encoded) window: if it is placed there, starting before the look-ahead's
     # first window, the piece cannot be spoken later in order, and the look-ahead (a new

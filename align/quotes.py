@@ -300,8 +300,8 @@ class _Search:
         (of words or tokens, ``trim_unit``): a changed word costs its tokens a lot, and no more
         than that share should decide."""
         lp = a.token_logprobs
-        words = sorted((lp[i:j] for i, j in a.word_tokens if j > i), key=statistics.fmean)
-        if self.o.trim_unit == "words" and words:
+        if self.o.trim_unit == "words" and a.word_tokens:
+            words = sorted((lp[i:j] for i, j in a.word_tokens if j > i), key=statistics.fmean)
             drop = min(len(words) - 1, math.floor(len(words) * self.o.trim_worst + 0.5))
             return statistics.fmean(x for w in words[drop:] for x in w)
         x = sorted(lp, reverse=True)

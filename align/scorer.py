@@ -48,8 +48,8 @@ class Scorer:
     def encode(self, samples: np.ndarray, window_s: float = WINDOW_S):
         """Encoder output for a window of ``window_s`` (at most 30 s) of 16 kHz samples, and
         the frames that hold audio. Whisper was trained on 30 s; CTranslate2 also encodes a
-        shorter input, and teacher forcing holds up on it (bench/tape_align.py): a 24 s
-        window costs two thirds of a 30 s one."""
+        shorter input, for less (24 s: two thirds of the CPU), which forced alignment can ask
+        for (``ForcedOptions.window_s``; 30 is its default, BENCHMARKS.md)."""
         from faster_whisper.audio import pad_or_trim
 
         size = int(round(min(window_s, WINDOW_S) * FRAMES_PER_S / 2)) * 2  # encoder stride 2

@@ -164,14 +164,14 @@ class Spotter:
             pos = b
             if a < first or wt == [self.scorer.eot] or not word.strip():
                 continue
-            if spans is not None:
-                if out and not any(ch.isalnum() for ch in word):
-                    spans[-1] = (spans[-1][0], b - first)
-                else:
-                    spans.append((a - first, b - first))
+            punctuation = out and not any(ch.isalnum() for ch in word)
+            if spans is not None and punctuation:
+                spans[-1] = (spans[-1][0], b - first)
+            elif spans is not None:
+                spans.append((a - first, b - first))
             if b >= len(jump_times):
                 b = len(jump_times) - 1
-            if out and not any(ch.isalnum() for ch in word):
+            if punctuation:
                 out[-1].text += word.strip()  # punctuation belongs to the word before it
                 continue
             out.append(

@@ -99,13 +99,19 @@ def _near(t: float | None, truth: float) -> bool:
     return t is not None and math.isclose(t, truth, abs_tol=0.02)  # one encoder frame
 
 
-def _align(lines: list[str], script: list[tuple[str, float]], seconds: float):
+def _align(
+    lines: list[str], script: list[tuple[str, float]], seconds: float, scorer_class=None, **options
+):
     session = _Session(np.zeros(int(seconds * 16000), np.float32))
-    scorer = ScriptScorer(session, script)
+    scorer = (scorer_class or ScriptScorer)(session, script)
     segs = [Segment(f"s{i}", None, None, x) for i, x in enumerate(lines)]
     ref = Track("fa.reference", "t", "fa", "reference", Provenance(software="test"), segs)
-    options = ForcedOptions(default_chars_per_s=14.0)  # a line: 83 characters in 6 s
-    return align(ref, session, scorer, options).track
+    # A line: 83 characters in 6 s.
+    return align(ref, session, scorer, ForcedOptions(default_chars_per_s=14.0, **options)).track
+
+
+def _starts(*args, **kwargs) -> list[float | None]:
+    return [s.start for s in _align(*args, **kwargs).segments]
 
 
 def test_the_walk_catches_up_after_lines_it_cannot_hear_and_never_falls_back():
@@ -189,17 +195,10 @@ def test_a_line_put_on_the_talk_before_it_is_looked_for_after_that_talk():
     x, y, z, a, b = (_line(i) for i in range(5))
     script = [(x, 1.0), (y, 8.0), (z, 15.0), (a, 22.0), (b, 45.0)]
 
-    def run(options):
-        session = _Session(np.zeros(int(80 * 16000), np.float32))
-        scorer = EarlyPathScorer(session, script)
-        segs = [Segment(f"s{i}", None, None, t) for i, t in enumerate([x, y, z, a, b])]
-        ref = Track("fa.reference", "t", "fa", "reference", Provenance(software="test"), segs)
-        return [s.start for s in align(ref, session, scorer, options).track.segments]
-
-    got = run(ForcedOptions(default_chars_per_s=14.0))
+    got = _starts([x, y, z, a, b], script, 80.0, EarlyPathScorer)
     assert all(_near(g, t) for g, t in zip(got, [1.0, 8.0, 15.0, 22.0, 45.0], strict=True)), got
     # Without the check the line stays on the talk before it.
-    unchecked = run(ForcedOptions(default_chars_per_s=14.0, verify_squeezed=False))
+    unchecked = _starts([x, y, z, a, b], script, 80.0, EarlyPathScorer, verify_squeezed=False)
     assert unchecked[4] is not None and unchecked[4] < 40, unchecked
 
 
@@ -230,17 +229,10 @@ def test_a_line_stretched_back_over_the_talk_before_it_is_forced_again_from_its_
     x, y, z, a, b = (_line(i) for i in range(5))
     script = [(x, 1.0), (y, 8.0), (z, 15.0), (a, 22.0), (b, 45.0)]
 
-    def run(options):
-        session = _Session(np.zeros(int(80 * 16000), np.float32))
-        scorer = StretchingScorer(session, script)
-        segs = [Segment(f"s{i}", None, None, t) for i, t in enumerate([x, y, z, a, b])]
-        ref = Track("fa.reference", "t", "fa", "reference", Provenance(software="test"), segs)
-        return [s.start for s in align(ref, session, scorer, options).track.segments]
-
-    got = run(ForcedOptions(default_chars_per_s=14.0))
+    got = _starts([x, y, z, a, b], script, 80.0, StretchingScorer)
     assert all(_near(g, t) for g, t in zip(got, [1.0, 8.0, 15.0, 22.0, 45.0], strict=True)), got
     # Without the check the line starts on the talk before it.
-    unchecked = run(ForcedOptions(default_chars_per_s=14.0, verify_stretched=False))
+    unchecked = _starts([x, y, z, a, b], script, 80.0, StretchingScorer, verify_stretched=False)
     assert unchecked[4] is not None and unchecked[4] < 40, unchecked
 
 
@@ -276,15 +268,8 @@ def test_a_line_followed_by_a_long_gap_is_checked_where_it_was_put_and_moved_int
     x, y, z, a, b, c = (_line(i) for i in range(6))
     script = [(x, 1.0), (y, 8.0), (z, 15.0), (a, 22.0), (b, 52.0), (c, 60.0)]
 
-    def run(options):
-        session = _Session(np.zeros(int(90 * 16000), np.float32))
-        scorer = CutAtTheEndScorer(session, script)
-        segs = [Segment(f"s{i}", None, None, t) for i, t in enumerate([x, y, z, a, b, c])]
-        ref = Track("fa.reference", "t", "fa", "reference", Provenance(software="test"), segs)
-        return [s.start for s in align(ref, session, scorer, options).track.segments]
-
     truth = [1.0, 8.0, 15.0, 22.0, 52.0, 60.0]
-    unchecked = run(ForcedOptions(default_chars_per_s=14.0, verify_gaps=False))
+    unchecked = _starts([x, y, z, a, b, c], script, 90.0, CutAtTheEndScorer, verify_gaps=False)
     assert unchecked[4] is not None and unchecked[4] < 40 and _near(unchecked[5], 60.0), unchecked
-    got = run(ForcedOptions(default_chars_per_s=14.0))
+    got = _starts([x, y, z, a, b, c], script, 90.0, CutAtTheEndScorer)
     assert all(_near(g, t) for g, t in zip(got, truth, strict=True)), got
