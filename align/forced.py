@@ -118,6 +118,12 @@ class ForcedOptions:
     # first window, the piece cannot be spoken later in order, and the look-ahead (a new
     # encoder pass per step, most of the cost of an unspoken line) is not run.
     next_first: bool = True
+    # A recording may open with talk the transcript leaves out. When the first batch does not
+    # fit at the start, it is forced onto the windows up to start_search_s further on (once,
+    # lookahead_step_s apart) and the walk starts at the best, if it beats the start by
+    # lookahead_extra_gap: otherwise the next line is tried at the start, fits the untranscribed
+    # talk about as well as anything, and the first lines land on it.
+    start_search_s: float = 120.0
     # Lines left unplaced since the last placed one owe their estimated length of audio: the
     # next piece is looked for up to that far on (plus this margin), so the walk catches up
     # after lines it missed instead of trying every later line where it stopped; and no
@@ -295,6 +301,11 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
     rate = o.default_chars_per_s
     cursor, k = 0.0, 0
     owed = 0.0  # estimated seconds of the pieces left unplaced since the last placed one
+    start_searched = o.start_search_s <= 0 or pieces[0].hint is not None
+    # No placed line ends at the cursor (the recording's start, or where the start search put
+    # it): the window's first word soaked up whatever came before it, talk the transcript
+    # leaves out included, so its start is no boundary (align.edges, anchored).
+    unanchored = True
     while k < len(pieces):
         if progress:
             progress(min(1.0, cursor / max(spotter.duration, 1e-6)))
@@ -358,7 +369,7 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
                 log.debug("line %d: not at %.1f after all", p.line, a.words[0].start)
                 moved = max(cursor + o.cursor_step_s, a.words[-1].end)
                 break
-            p.words = _words(a, energy, o)
+            p.words = _words(a, energy, o, anchored=not (unanchored and kept == 0 and not before))
             if o.verify_stretched and not continues and _stretched(p.words, p, rate, o):
                 # Still stretched after the edge repair: over talk the transcript leaves out?
                 refit = _refit(spotter, p, p.words[-1].end, rate, o)
@@ -372,6 +383,16 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
         if kept == 0 and moved is not None:
             cursor = moved
             continue
+        if kept == 0 and not start_searched and not any(p.placed for p in pieces[:k]):
+            # Nothing placed yet: the recording may open with talk the transcript leaves out
+            # (a title, an archivist's announcement), onto which the next line would fit as
+            # well as anywhere. Look once for this batch further on before trying the next.
+            start_searched = True
+            found = _find_start(spotter, batch, win, _joint_gap(aligned, nulls), rate, o)
+            log.debug("line %d not at %.1f; the start is at %s", batch[0].line, win, found)
+            if found is not None:
+                cursor = found
+                continue
         if kept == 0:
             nxt = _batch(pieces, k + 1, rate, o)
             if o.next_first and nxt and _spoken_here(spotter, before, nxt, win, rate, o):
@@ -391,7 +412,7 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
             else:
                 cursor = found
             continue
-        owed = 0.0
+        owed, unanchored = 0.0, False
         k += kept
         cursor = max(cursor + o.cursor_step_s, batch[kept - 1].words[-1].end + 0.05)
 
@@ -556,6 +577,38 @@ def _look_ahead(
             if best is None or gap > best[0]:
                 best = (gap, a.words[0].end - 1.0)
     return None if best is None else max(win + o.cursor_step_s, best[1])
+
+
+def _joint_gap(aligned, nulls) -> float:
+    """The pieces' gap over their nulls together, weighted by their tokens."""
+    n = sum(len(a.token_logprobs) for a in aligned)
+    if not n or not all(a.words for a in aligned):
+        return -math.inf
+    pairs = zip(aligned, nulls, strict=True)
+    return sum(len(a.token_logprobs) * (a.logprob - x) for a, x in pairs) / n
+
+
+def _find_start(spotter, batch: list[Piece], win: float, here: float, rate, o: ForcedOptions):
+    """Where the transcript starts when its first piece is not at the recording's start: the
+    window within ``start_search_s`` after ``win`` where the first batch, forced together,
+    beats its null best, if that beats what it scored at ``win`` (``here``) and the placed
+    gap by ``lookahead_extra_gap``; None otherwise."""
+    texts = [p.text for p in batch]
+    best, last = None, None
+    for step in range(1, int(o.start_search_s // o.lookahead_step_s) + 1):
+        w = spotter.clamp(win + step * o.lookahead_step_s)
+        if w <= win or w == last:  # clamped at the recording's end
+            break
+        last = w
+        aligned = _force(spotter, "", texts, w)
+        gap = _joint_gap(aligned, _null(spotter, "", texts, w, o))
+        log.debug("line %d: the batch at %.1f: gap %.2f", batch[0].line, w, gap)
+        if best is None or gap > best[0]:
+            best = (gap, w, aligned[0])
+    if best is None or best[0] < max(here, o.placed_gap) + o.lookahead_extra_gap:
+        return None
+    a = best[2]  # the first piece's path: its first word took the lead-in, the bulk did not
+    return max(win + o.cursor_step_s, min(a.words[0].end, _estimated_start(a)) - 1.0)
 
 
 def _estimated_start(a) -> float:

@@ -30,6 +30,7 @@ the one of a tape not transcribed yet); ``--warm`` only encodes every window int
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import os
@@ -44,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import tapes  # noqa: E402
+from tape_align import _value  # noqa: E402
 
 # Made-up Persian sentences, spoken on none of the tapes (absent quotes on the long tape).
 MADE_UP = [
@@ -154,7 +156,9 @@ def run_one(name: str, args) -> dict:
     if args.prepare:
         return {"tape": name, "prepared": True}
     scorer = open_scorer(None, "fa")
-    options = QuoteOptions(limit=1)
+    fields = {f.name: f.type for f in dataclasses.fields(QuoteOptions)}
+    sets = {k: _value(v, fields[k]) for k, v in (x.split("=", 1) for x in args.set)}
+    options = QuoteOptions(limit=1, **sets)
     best = _record_gaps()
     rows = []
     cache = work / "sessions"  # the encoder cache, as a user's second query would find it
@@ -257,6 +261,13 @@ def main():
     ap.add_argument("--report", action="store_true", help="table rows from the row logs")
     ap.add_argument("--warm", action="store_true", help="only encode every window into the cache")
     ap.add_argument("--audio-only", action="store_true", help="search without the transcript")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a QuoteOptions field for this run (recorded in the output's options)",
+    )
     args = ap.parse_args()
     if args.report:  # from bench/out/quote_rows-*.jsonl, also of a run cut short
         for name in args.tapes:
@@ -278,6 +289,7 @@ def main():
         cmd += ["--prepare"] if args.prepare else []
         cmd += ["--warm"] if args.warm else []
         cmd += ["--audio-only"] if args.audio_only else []
+        cmd += [f"--set={x}" for x in args.set]
         out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
         if out.returncode != 0:
             print(name, "failed", flush=True)
