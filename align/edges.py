@@ -68,9 +68,12 @@ class EdgeOptions:
     murmur_db: float = 10.0
     murmur_max_s: float = 0.5
     murmur_pause_s: float = 0.15
-    # An energy end that leaves a well-timed last word too short lies at most this far before
-    # the path's end (worn tapes: a final nasal under the hiss is cut 0.4 s early).
-    end_pullback_s: float = 0.25
+    # An energy end that leaves a well-timed last word too short (worn tapes: a final nasal
+    # under the hiss) gives way to the path's end when the audio between them still stands
+    # this far over the local floor on average; at the floor, the path ran on into the pause.
+    # The 40-minute worn tape (bench/tape_align.py, BENCHMARKS.md): paths that ended right had
+    # 1.2-6.6 dB there, paths that ran 0.25-0.6 s on -0.1-1.0 dB.
+    end_faint_db: float = 1.5
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -176,8 +179,9 @@ def _lead_start(words: list, i: int, est: float, energy, options: EdgeOptions) -
             1.2 * est + 0.2
         ):
             return after
-        # Stretched over speech the text leaves out: after the last clear pause within reach.
-        found = energy.last_onset(earliest, anchor - 0.1, pause=options.lead_pause_s)
+        # Stretched over speech the text leaves out: after the last clear pause within reach
+        # that leaves the words room (a pause between them is not one: 0.76 s late).
+        found = energy.last_onset(earliest, anchor - 0.5 * est, pause=options.lead_pause_s)
     else:
         # Squeezed: after the last pause that leaves the words some room.
         found = energy.last_onset(earliest, anchor - 0.4 * est, pause=options.squeeze_pause_s)
@@ -251,10 +255,11 @@ def repair_end(words: list, energy, options: EdgeOptions) -> float:
             # Whisper's ends are good; hiss and a low-bitrate codec smear a fading end on, so
             # the energy moves a well-timed end on by at most end_push_s.
             end = min(end, path_end + options.end_push_s)
-    if plausible(wn) and end - wn.start < 0.4 * said:
+    if plausible(wn) and end - wn.start < 0.4 * said and path_end > end:
         # The energy left a well-timed last word almost nothing: it cut a weak final sound
-        # (worn tapes: a final nasal under the hiss). Whisper's ends are good; at most
-        # end_pullback_s before it.
-        end = max(end, path_end - options.end_pullback_s)
+        # (worn tapes: a final nasal under the hiss), or the path ran on into the pause. The
+        # level between the two ends tells which.
+        if energy.over_floor_db(end, path_end) >= options.end_faint_db:
+            end = path_end
     wn.end = round(max(end, wn.start), 3)
     return wn.end

@@ -21,9 +21,9 @@ def _energy(bursts, seconds=8.0) -> Energy:
     rng = np.random.default_rng(0)
     x = rng.normal(0, 0.002, int(seconds * RATE)).astype(np.float32)
     t = np.arange(len(x)) / RATE
-    for a, b in bursts:
+    for a, b, *amp in bursts:  # an amplitude may be given: a faint sound
         on = (t >= a) & (t < b)
-        x[on] += 0.3 * np.sin(2 * np.pi * 200 * t[on])
+        x[on] += (amp[0] if amp else 0.3) * np.sin(2 * np.pi * 200 * t[on])
     return Energy(x, band_hz=(100, 8000))
 
 
@@ -209,3 +209,31 @@ def test_first_words_put_on_the_speech_before_and_one_swallowing_the_pause_start
         3.0, abs=0.02
     )
     assert all(w.start >= 3.0 - 0.02 and w.end <= 4.2 for w in words[:4])
+
+
+def test_first_words_stretched_over_other_speech_start_after_a_pause_that_leaves_them_room():
+    # The worn 40-minute tape from 1000 s: talk the transcript leaves out (0.5-1.64 s), a pause,
+    # the first word (2.4-2.75 s), a 0.34 s pause, the second word (3.09-3.44 s). The path put
+    # the first word back over the talk and squeezed the second. The last 0.3 s pause before
+    # the first sound word (3.09 s) leaves 0.35 s for two words of 0.8 s: the line starts after
+    # the pause before that (0.76 s late before).
+    bursts = [(0.5, 1.64), (2.4, 2.75), (3.09, 3.44), (3.46, 3.72), (3.75, 4.1), (4.12, 4.7)]
+    energy = _energy([*bursts, (4.72, 5.2)])
+    texts = ["پدرش", "کنار", "میز", "گرد", "غذاخوری", "ایستاد"]
+    times = [(1.0, 3.31), (3.31, 3.44), (3.44, 3.72), (3.72, 4.1), (4.1, 4.7), (4.7, 5.2)]
+    words = [AlignedWord(w, a, b, 0.9) for w, (a, b) in zip(texts, times, strict=True)]
+    assert repair_start(words, energy, EdgeOptions()) == pytest.approx(2.4, abs=0.02)
+
+
+@pytest.mark.parametrize("faint", [True, False])
+def test_a_last_word_the_energy_cuts_short_keeps_the_paths_end_only_over_a_faint_sound(faint):
+    # The energy hears only 0.06 s of a last word the path puts at 4.8-5.4 s. A final nasal
+    # under the hiss (faint: above the floor, under the speech threshold, to 5.4 s) leaves the
+    # path's end right; with nothing there the path ran on into the pause (40-minute worn
+    # tape: 0.25-0.6 s late), and the end is where the sound stops.
+    tail = [(4.86, 5.4, 0.004)] if faint else []
+    energy = _energy([*TEXT[:3], (4.8, 4.86), *tail])
+    assert energy.speech_fraction(4.9, 5.4) == 0  # the faint sound is no speech to the energy
+    words = _words([*TEXT[:3], (4.8, 5.4)])
+    end = repair_end(words, energy, EdgeOptions())
+    assert end == pytest.approx(5.4 if faint else 4.86, abs=0.03)

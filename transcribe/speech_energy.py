@@ -246,6 +246,12 @@ class Energy:
         a, b = max(self.frame(start), 0), min(self.frame(end), len(self.db))
         return float(np.max(self.db[a:b])) if b > a else float("-inf")
 
+    def over_floor_db(self, start: float, end: float) -> float:
+        """Mean level over the local floor in [start, end) (dB, in the speech band): near 0 in
+        a pause, a few dB for a faint sound under the speech threshold; -inf if empty."""
+        a, b = max(self.frame(start), 0), min(self.frame(end), len(self.db))
+        return float(np.mean(self.db[a:b] - self.floor[a:b])) if b > a else float("-inf")
+
     def _set(self, db: np.ndarray) -> None:
         self.db = db
         self.threshold = _local_thresholds(self.db)
