@@ -255,11 +255,11 @@ def repair_end(words: list, energy, options: EdgeOptions) -> float:
             # Whisper's ends are good; hiss and a low-bitrate codec smear a fading end on, so
             # the energy moves a well-timed end on by at most end_push_s.
             end = min(end, path_end + options.end_push_s)
-    if plausible(wn) and end - wn.start < 0.4 * said and path_end > end:
-        # The energy left a well-timed last word almost nothing: it cut a weak final sound
-        # (worn tapes: a final nasal under the hiss), or the path ran on into the pause. The
-        # level between the two ends tells which.
-        if energy.over_floor_db(end, path_end) >= options.end_faint_db:
-            end = path_end
+    # The energy left a well-timed last word almost nothing: it cut a weak final sound (worn
+    # tapes: a final nasal under the hiss), or the path ran on into the pause. The level
+    # between the two ends tells which.
+    short = plausible(wn) and end - wn.start < 0.4 * said and path_end > end
+    if short and energy.over_floor_db(end, path_end) >= options.end_faint_db:
+        end = path_end
     wn.end = round(max(end, wn.start), 3)
     return wn.end
