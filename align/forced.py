@@ -372,7 +372,7 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
             p.words = _words(a, energy, o, anchored=not (unanchored and kept == 0 and not before))
             if o.verify_stretched and not continues and _stretched(p.words, p, rate, o):
                 # Still stretched after the edge repair: over talk the transcript leaves out?
-                refit = _refit(spotter, p, p.words[-1].end, rate, o)
+                refit = _refit(spotter, p, p.words[-1].end, rate, o, bounded=not last)
                 log.debug("line %d stretched at %.1f: %s", p.line, p.words[0].start, bool(refit))
                 if refit is not None:
                     # Forced alone from before its place, the first word took the lead-in.
@@ -505,14 +505,18 @@ def _stretched(words: list[Word], piece: Piece, rate: float, o: ForcedOptions) -
     return words[-1].end - words[0].start > o.stretch_factor * said + o.stretch_s
 
 
-def _refit(spotter, piece: Piece, end: float, rate: float, o: ForcedOptions):
+def _refit(spotter, piece: Piece, end: float, rate: float, o: ForcedOptions, bounded=True):
     """(alignment, gap) of a stretched piece forced alone onto the window from where it would
     start if its ``end`` is right, when that fits it at least as well; else None (a line that
-    really takes that long loses its first words there, and scores worse)."""
+    really takes that long loses its first words there, and scores worse). The transcript's
+    last piece (not ``bounded``: no text after it held its end) may also end earlier: talk after
+    it lets its last word run on (a stretch ending 2 s after its last line: 1.6 s)."""
     win = spotter.clamp(max(0.0, end - o.refit_factor * len(piece.text) / rate - o.refit_lead_s))
     b = _force(spotter, "", [piece.text], win)[0]
     n = _null(spotter, "", [piece.text], win, o)[0]
-    if not b.words or abs(b.words[-1].end - end) > o.refit_end_s:
+    if not b.words or b.words[-1].end - end > o.refit_end_s:
+        return None
+    if bounded and end - b.words[-1].end > o.refit_end_s:
         return None
     gap = round(b.logprob - n, 3)
     log.debug("line %d alone from %.1f: gap %.2f (was %s)", piece.line, win, gap, piece.gap)

@@ -11,9 +11,10 @@ import math
 
 import numpy as np
 
-from align.forced import ForcedOptions, align
+from align.forced import ForcedOptions, Piece, _refit, align
 from align.scorer import Forced
 from align.session import WindowSession
+from align.spotting import Spotter
 from transcribe.transcript import Provenance, Segment, Track
 
 LETTERS = "ابپتجچخدرزسشفقکگلمنوهی"
@@ -290,3 +291,24 @@ def test_a_recording_that_opens_with_untranscribed_talk_starts_the_walk_where_th
     assert all(_near(g, t) for g, t in zip(got, [22.0, 29.0, 36.0, 43.0], strict=True)), got
     unsearched = _starts([a, b, c, d], script, 60.0, start_search_s=0)
     assert unsearched[0] is None and _near(unsearched[1], 0.5), unsearched
+
+
+def test_the_last_line_forced_again_may_end_before_where_its_path_ran_on():
+    """A stretched line is forced again, alone, from where it would start if its end is right,
+    and the new place must end where it ended (within refit_end_s): the next text bounds a
+    line's end. The transcript's last line has no next text, and talk after it lets its last
+    word run on (1.6 s on a stretch of the 40-minute tape that ends in the next, untranscribed,
+    line): forced again it ends 1.6 s earlier, which only the last line may."""
+    a = _line(0)
+    session = _Session(np.zeros(int(40 * 16000), np.float32))
+    spotter = Spotter(ScriptScorer(session, [(a, 20.0)]), session)
+    spoken_end = 20.0 + 12 * (WORD_S + 0.08) - 0.08
+    piece = Piece(0, a, gap=0.2)
+    o = ForcedOptions(default_chars_per_s=14.0)
+
+    assert _refit(spotter, piece, spoken_end + 1.6, 14.0, o) is None
+    b, gap = _refit(spotter, piece, spoken_end + 1.6, 14.0, o, bounded=False)
+    assert _near(b.words[0].start, 20.0) and _near(b.words[-1].end, spoken_end), b.words
+    assert gap > 3
+    # Later than where it ended is no more allowed for the last line than for any other.
+    assert _refit(spotter, piece, spoken_end - 1.6, 14.0, o, bounded=False) is None
