@@ -72,7 +72,7 @@ class EdgeOptions:
     # under the hiss) gives way to the path's end when the audio between them still stands
     # this far over the local floor on average; at the floor, the path ran on into the pause.
     # The 40-minute worn tape (bench/tape_align.py, BENCHMARKS.md): paths that ended right had
-    # 1.2-6.6 dB there, paths that ran 0.25-0.6 s on -0.1-1.0 dB.
+    # 1.6-6.6 dB there, paths that ran 0.25-0.6 s on -0.1-1.0 dB.
     end_faint_db: float = 1.5
 
     def to_dict(self) -> dict:

@@ -388,7 +388,7 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
             # (a title, an archivist's announcement), onto which the next line would fit as
             # well as anywhere. Look once for this batch further on before trying the next.
             start_searched = True
-            found = _find_start(spotter, batch, win, _joint_gap(aligned, nulls), rate, o)
+            found = _find_start(spotter, batch, win, _joint_gap(aligned, nulls), o)
             log.debug("line %d not at %.1f; the start is at %s", batch[0].line, win, found)
             if found is not None:
                 cursor = found
@@ -592,7 +592,7 @@ def _joint_gap(aligned, nulls) -> float:
     return sum(len(a.token_logprobs) * (a.logprob - x) for a, x in pairs) / n
 
 
-def _find_start(spotter, batch: list[Piece], win: float, here: float, rate, o: ForcedOptions):
+def _find_start(spotter, batch: list[Piece], win: float, here: float, o: ForcedOptions):
     """Where the transcript starts when its first piece is not at the recording's start: the
     window within ``start_search_s`` after ``win`` where the first batch, forced together,
     beats its null best, if that beats what it scored at ``win`` (``here``) and the placed
