@@ -99,7 +99,7 @@ class ForcedOptions:
     # spoken line takes more than 1.6 x, bench/tape_align.py) is forced again, alone, onto the
     # window from refit_factor x its length + refit_lead_s before its end; that place is taken
     # if the line beats the null there by at least as much and ends within refit_end_s of
-    # where it ended.
+    # where it ended (the transcript's last line may end earlier: no text after it bounds it).
     verify_stretched: bool = True
     stretch_factor: float = 1.9
     stretch_s: float = 0.5
