@@ -78,6 +78,10 @@ class ForcedOptions:
     # Slices of NULL_TEXT averaged for the text null (each one forced alignment per window):
     # one sentence's fluency should not decide.
     null_slices: int = 2
+    # ... in the walk, only the first where every piece beats it by null_sure_gap: one slice
+    # differs from the slices' mean by at most 0.44 (bench/tape_align.py, real-clean and
+    # real-worn), so such a piece also beats the mean by more than placed_gap.
+    null_sure_gap: float = 1.0
     # Mean log probability per token above the null for a piece to count as spoken here.
     # reversed: 0.5 (bench/align_quotes.py on clean speech); text: see BENCHMARKS.md.
     placed_gap: float = 0.5
@@ -321,16 +325,16 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
         )
         texts = [p.text for p in batch]
         aligned = _force(spotter, before, texts, win)
-        nulls = _null(spotter, before, texts, win, o)
+        # A piece run into the window's end may be cut short or stretched there: it is redone
+        # at the start of the next window (unless it is the transcript's last), and so are the
+        # ones after it; only the pieces before it are scored here.
+        tried = batch[: _scored(spotter, aligned, win, k, pieces, o)]
+        scores = [a.logprob for a in aligned[: len(tried)]]
+        nulls = _null(spotter, before, [p.text for p in tried], win, o, scores)
         kept = 0
         moved = None  # where the cursor goes if a piece turned out not to be where placed
-        window_end = win + spotter.window_s
-        for p, a, n in zip(batch, aligned, nulls, strict=True):
-            # Run into the window's end: it may be cut short or stretched there, so it is
-            # redone at the start of the next window (unless it is the transcript's last).
+        for p, a, n in zip(tried, aligned[: len(tried)], nulls, strict=True):
             last = k + kept == len(pieces) - 1
-            if kept and a.words and a.words[-1].end > window_end - o.keep_margin_s and not last:
-                break
             p.gap = round(a.logprob - n, 3)
             log.debug("line %d at %.1f: gap %.2f", p.line, win, p.gap)
             if not _plausible(a, n, p, rate, o, unsure=True):
@@ -388,14 +392,15 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
             # (a title, an archivist's announcement), onto which the next line would fit as
             # well as anywhere. Look once for this batch further on before trying the next.
             start_searched = True
-            found = _find_start(spotter, batch, win, _joint_gap(aligned, nulls), o)
+            here = _joint_gap(aligned, _null(spotter, before, texts, win, o))
+            found = _find_start(spotter, batch, win, here, o)
             log.debug("line %d not at %.1f; the start is at %s", batch[0].line, win, found)
             if found is not None:
                 cursor = found
                 continue
         if kept == 0:
-            nxt = _batch(pieces, k + 1, rate, o)
-            if o.next_first and nxt and _spoken_here(spotter, before, nxt, win, rate, o):
+            nxt = k + 1 < len(pieces) and o.next_first
+            if nxt and _spoken_here(spotter, before, pieces, k + 1, win, rate, o):
                 log.debug("line %d not at %.1f; the next is spoken there", batch[0].line, win)
                 owed += len(batch[0].text) / rate
                 k += 1
@@ -414,7 +419,7 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
             continue
         owed, unanchored = 0.0, False
         k += kept
-        cursor = max(cursor + o.cursor_step_s, batch[kept - 1].words[-1].end + 0.05)
+        cursor = max(cursor + o.cursor_step_s, tried[kept - 1].words[-1].end + 0.05)
 
 
 def _force(spotter: Spotter, before: str, texts: list[str], win: float):
@@ -423,16 +428,22 @@ def _force(spotter: Spotter, before: str, texts: list[str], win: float):
     return aligned[1:] if before else aligned
 
 
-def _null(spotter: Spotter, before: str, texts: list[str], win: float, o: ForcedOptions):
-    """Each piece's null score in this window (see the module's docstring)."""
+def _null(
+    spotter: Spotter, before: str, texts: list[str], win: float, o: ForcedOptions, scores=None
+):
+    """Each piece's null score in this window (see the module's docstring). Given the pieces'
+    own ``scores``, the slices after the first are forced only if some piece does not beat the
+    first by ``null_sure_gap``."""
     pool = NULL_TEXT.get(o.language, "").split()
     if o.null == "reversed" or not pool:
         return [a.logprob for a in _force_reversed(spotter, before, texts, win)]
-    scores = []
+    slices = []
     for s in range(o.null_slices):
         others = [_null_slice(pool, len(t.split()), s * 17 + 11 * i) for i, t in enumerate(texts)]
-        scores.append([a.logprob for a in _force(spotter, before, others, win)])
-    return [statistics.fmean(x) for x in zip(*scores, strict=True)]
+        slices.append([a.logprob for a in _force(spotter, before, others, win)])
+        if scores and all(x - n >= o.null_sure_gap for x, n in zip(scores, slices[0], strict=True)):
+            break
+    return [statistics.fmean(x) for x in zip(*slices, strict=True)]
 
 
 def _force_reversed(spotter: Spotter, before: str, texts: list[str], win: float):
@@ -492,7 +503,7 @@ def _recheck_before_gaps(spotter, energy: Energy, pieces: list[Piece], o: Forced
         win = end - o.refit_factor * len(p.text) / rate - o.refit_lead_s
         win = spotter.clamp(max(win, p.words[-1].end))
         b = _force(spotter, "", [p.text, q.text], win)[0]
-        n = _null(spotter, "", [p.text, q.text], win, o)[0]
+        n = _null(spotter, "", [p.text], win, o)[0]  # its own null: q's would not change it
         log.debug("line %d not where it was put: in the gap %.2f", p.line, b.logprob - n)
         if _plausible(b, n, p, rate, o) and b.words[-1].end <= end + o.refit_end_s:
             p.gap = round(b.logprob - n, 3)
@@ -537,15 +548,29 @@ def _batch(pieces: list[Piece], k: int, rate: float, o: ForcedOptions) -> list[P
     return batch
 
 
-def _spoken_here(spotter, before: str, batch: list[Piece], win: float, rate: float, o) -> bool:
-    """Is the batch's first piece placed in the window at ``win``, starting before the
-    look-ahead's first window would (so nothing before it in the transcript can be spoken
-    after it)? The whole batch is forced, as the walk's next step will force it (the spotter
-    keeps the result): the pieces after it hold the first one's path in place."""
+def _spoken_here(spotter, before: str, pieces: list[Piece], k: int, win: float, rate, o) -> bool:
+    """Is piece ``k`` placed in the window at ``win``, starting before the look-ahead's first
+    window would (so nothing before it in the transcript can be spoken after it)? Its batch is
+    forced, and its nulls scored, as the walk's next step will (the spotter keeps the results):
+    the pieces after it hold the first one's path in place."""
+    batch = _batch(pieces, k, rate, o)
     texts = [p.text for p in batch]
-    a = _force(spotter, before, texts, win)[0]
-    n = _null(spotter, before, texts, win, o)[0]
+    aligned = _force(spotter, before, texts, win)
+    a = aligned[0]
+    n = _null(spotter, before, texts[: _scored(spotter, aligned, win, k, pieces, o)], win, o)[0]
     return _plausible(a, n, batch[0], rate, o) and _estimated_start(a) < win + o.lookahead_step_s
+
+
+def _scored(spotter, aligned, win: float, k: int, pieces: list[Piece], o: ForcedOptions) -> int:
+    """How many of the batch forced at ``win`` (pieces from ``k`` on) the walk scores there:
+    the first, and the ones after it up to the first that runs into the window's end (redone in
+    the next window). Only their nulls are forced: the decoder scores each token from the
+    tokens before it, so leaving the rest of the null text out changes none of their scores."""
+    end = win + spotter.window_s - o.keep_margin_s
+    for i, a in enumerate(aligned[1:], start=1):
+        if a.words and a.words[-1].end > end and k + i != len(pieces) - 1:
+            return i
+    return len(aligned)
 
 
 def _look_ahead(

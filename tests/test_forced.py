@@ -61,3 +61,21 @@ def test_quote_in_the_aligned_reference_is_found_there(aligned, fa_speech):
     assert matches and matches[0].track == "fa.reference"
     assert abs(matches[0].start - truth.start) < 0.3 and abs(matches[0].end - truth.end) < 0.3
     assert find_quotes(archive, track.recording_id, NOT_SPOKEN) == []
+
+
+def test_a_piece_scores_the_same_without_the_text_forced_after_it(model, fa_speech, tmp_path):
+    """The walk forces the null text only for the pieces it scores in a window, not for the
+    piece run into the window's end or those after it (align.forced._scored). That saves work
+    only because the decoder scores each token from the tokens before it: a first piece forced
+    alone scores as it does with the next piece after it, token by token."""
+    from align.scorer import Scorer
+    from align.session import AudioSession
+    from align.spotting import Spotter
+
+    scorer = Scorer(model, "fa", "transcribe", "whisper-base (test)")
+    with AudioSession(fa_speech[0], cache_dir=tmp_path) as session:
+        spotter = Spotter(scorer, session)
+        both = spotter.align_pieces([NOT_SPOKEN, FA_LINES[1]], 0.0)
+        alone = spotter.align_pieces([NOT_SPOKEN], 0.0)
+    assert len(alone[0].token_logprobs) == len(both[0].token_logprobs) > 5
+    assert alone[0].token_logprobs == pytest.approx(both[0].token_logprobs, abs=1e-3)

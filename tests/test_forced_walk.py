@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from align.forced import ForcedOptions, Piece, _refit, align
+from align.forced import NULL_TEXT, ForcedOptions, Piece, _refit, align
 from align.scorer import Forced
 from align.session import WindowSession
 from align.spotting import Spotter
@@ -312,3 +312,34 @@ def test_the_last_line_forced_again_may_end_before_where_its_path_ran_on():
     assert gap > 3
     # Later than where it ended is no more allowed for the last line than for any other.
     assert _refit(spotter, piece, spoken_end - 1.6, 14.0, o, bounded=False) is None
+
+
+class NullCounting(ScriptScorer):
+    """Counts the forcings of null text (align.forced.NULL_TEXT) and of the transcript's."""
+
+    last = None
+    null_words = set(NULL_TEXT["fa"].split())
+
+    def __init__(self, session, script):
+        super().__init__(session, script)
+        self.texts, self.nulls = 0, 0
+        NullCounting.last = self
+
+    def force(self, window, frames, tokens):
+        names = {v: k for k, v in self.vocab.items()}
+        null = any(names[t] in self.null_words for t in tokens)
+        self.nulls, self.texts = self.nulls + null, self.texts + (not null)
+        return super().force(window, frames, tokens)
+
+
+def test_the_second_null_slice_is_forced_only_where_a_piece_might_not_beat_the_null():
+    """Pieces heard clearly beat the first slice of null text by far more than the slices differ,
+    so the walk forces only that slice; where a piece is heard faintly (0.8 over the null,
+    placed all the same) it forces both, and the lines land in the same places."""
+    lines = [_line(n) for n in range(4)]
+    for prob, slices in ((HEARD, 1), (0.045, 2)):
+        script = [(line, 1.0 + 8.0 * n, prob) for n, line in enumerate(lines)]
+        starts = _starts(lines, script, 60.0, scorer_class=NullCounting)
+        assert all(_near(s, x[1]) for s, x in zip(starts, script, strict=True)), (prob, starts)
+        counted = NullCounting.last
+        assert counted.texts >= 2 and counted.nulls == slices * counted.texts, prob
