@@ -79,3 +79,21 @@ def test_a_piece_scores_the_same_without_the_text_forced_after_it(model, fa_spee
         alone = spotter.align_pieces([NOT_SPOKEN], 0.0)
     assert len(alone[0].token_logprobs) == len(both[0].token_logprobs) > 5
     assert alone[0].token_logprobs == pytest.approx(both[0].token_logprobs, abs=1e-3)
+
+
+def test_an_answer_is_the_same_from_a_cold_and_a_warm_encoder_cache(model, fa_speech, tmp_path):
+    """The disk cache keeps encoder outputs as float16. A window encoded now is scored as the
+    cache will give it back, so a search or an alignment answers the same the first time and
+    every time after (a path can tip either way on the last decimals)."""
+    from align.scorer import Scorer
+    from align.session import AudioSession
+    from align.spotting import Spotter
+
+    scorer = Scorer(model, "fa", "transcribe", "whisper-base (test)")
+    runs = []
+    for _ in range(2):  # the second session reads the window from the disk cache
+        with AudioSession(fa_speech[0], cache_dir=tmp_path) as session:
+            runs.append(Spotter(scorer, session).align(FA_LINES[1], 0.0))
+    assert list(tmp_path.rglob("encoder/*/*.npy"))
+    assert runs[0].token_logprobs == runs[1].token_logprobs
+    assert [(w.start, w.end) for w in runs[0].words] == [(w.start, w.end) for w in runs[1].words]
