@@ -54,7 +54,7 @@ from .energy import Energy
 from .scorer import Scorer, open_scorer
 from .session import AudioSession, default_cache_dir
 from .spotting import Spotter
-from .wordtiming import plausible, spoken_length, squeezed_tail
+from .wordtiming import estimated_start, plausible, squeezed_tail
 
 log = logging.getLogger(__name__)
 
@@ -352,13 +352,13 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
                 # ... and only if the piece itself sits on speech: text that is not spoken
                 # gets squeezed into the pause before the next line, which also lands after.
                 # (From where its words put it: the first word also takes the pause before.)
-                lead = max(a.words[0].start, _estimated_start(a))
+                lead = max(a.words[0].start, estimated_start(a.words))
                 span = energy.speech_fraction(lead, a.words[-1].end)
                 # Text squeezed in at the next line's onset lands before it too: most of a
                 # kept piece's words must take a plausible time.
                 sound = sum(map(plausible, a.words)) >= len(a.words) / 2
                 after = sound and span >= o.skip_after_voiced
-                after = after and _estimated_start(skip) >= a.words[-1].end - o.skip_after_s
+                after = after and estimated_start(skip.words) >= a.words[-1].end - o.skip_after_s
                 log.debug("line %d: lands after: %s (speech %.2f)", p.line, after, span)
                 if p.gap < skip_gap + o.skip_margin and not after:
                     break  # the next piece fits here better: this one is not spoken here
@@ -558,7 +558,8 @@ def _spoken_here(spotter, before: str, pieces: list[Piece], k: int, win: float, 
     aligned = _force(spotter, before, texts, win)
     a = aligned[0]
     n = _null(spotter, before, texts[: _scored(spotter, aligned, win, k, pieces, o)], win, o)[0]
-    return _plausible(a, n, batch[0], rate, o) and _estimated_start(a) < win + o.lookahead_step_s
+    early = estimated_start(a.words) < win + o.lookahead_step_s
+    return early and _plausible(a, n, batch[0], rate, o)
 
 
 def _scored(spotter, aligned, win: float, k: int, pieces: list[Piece], o: ForcedOptions) -> int:
@@ -637,18 +638,7 @@ def _find_start(spotter, batch: list[Piece], win: float, here: float, o: ForcedO
     if best is None or best[0] < max(here, o.placed_gap) + o.lookahead_extra_gap:
         return None
     a = best[2]  # the first piece's path: its first word took the lead-in, the bulk did not
-    return max(win + o.cursor_step_s, min(a.words[0].end, _estimated_start(a)) - 1.0)
-
-
-def _estimated_start(a) -> float:
-    """Where a forced piece starts by the bulk of its words: each word's start less the
-    spoken length of the words before it, the median of those (a first word stretched back
-    over other speech does not move it)."""
-    before, starts = 0.0, []
-    for w in a.words:
-        starts.append(w.start - before)
-        before += spoken_length(w.text)
-    return statistics.median(starts) if starts else math.inf
+    return max(win + o.cursor_step_s, min(a.words[0].end, estimated_start(a.words)) - 1.0)
 
 
 def _words(a, energy: Energy, o: ForcedOptions, anchored: bool = True) -> list[Word]:

@@ -35,7 +35,7 @@ from .normalize import normalize
 from .scorer import Scorer, open_scorer
 from .session import AudioSession
 from .spotting import WINDOW_S, Spotter
-from .wordtiming import spoken_length, unsound_lead, unsound_tail
+from .wordtiming import estimated_start, spoken_length, unsound_lead, unsound_tail
 
 # The order in which timed tracks are trusted for a match's text and span.
 TRACK_PREFERENCE = ("reference", "asr", "reference-translation", "mt")
@@ -126,6 +126,12 @@ class QuoteOptions:
     # Quotes whose spoken length is estimated above long_quote_s are searched as pieces of about
     # long_piece_s (teacher forcing sees 30 s at a time), each starting at most chain_gap_s
     # after the one before ends.
+    # A path whose first word starts more than early_start_s before where the bulk of its
+    # words put the start (wordtiming.estimated_start) is aligned again from there, and taken
+    # if it scores at least as well: the 40-minute worn tape, a 9-word quote 0.8 s early (its
+    # second word stretched 2.6 x) and one 4.3 s early (its first three words on the sentence
+    # before, the fourth stretched over 4 s), bench/quote_tapes.py.
+    early_start_s: float = 0.5
     long_quote_s: float = 20.0
     long_piece_s: float = 14.0
     chain_gap_s: float = 3.0
@@ -581,16 +587,24 @@ def _reanchor(search: _Search, query: str, aligned):
     spoken length back from there, and the quote is aligned again from just before that.
     Returns (alignment, window, prefix), or None when the start looks sound."""
     lead = unsound_lead(aligned.words)
-    if lead is None:
-        return None
-    i, est = lead
-    start = aligned.words[i].start - 1.2 * est
+    if lead is not None:
+        i, est = lead
+        start = aligned.words[i].start - 1.2 * est
+    else:
+        # First words of plausible length can run back over the speech before the quote too,
+        # with one word stretched after them: the bulk of the words says where it starts.
+        start = estimated_start(aligned.words)
+        if aligned.words[0].start >= start - search.o.early_start_s:
+            return None
+        i = len(aligned.words) - 1
     win = search.window(start - 1.0)
     a, prefix = _align_after_heard(search, query, win, start - 0.15)
     # The anchor word must stay where it was: a path that moved it elsewhere found something
     # else in the new window (the quote's words spoken again later, or a near miss).
     if len(a.words) <= i or abs(a.words[i].start - aligned.words[i].start) > 1.0:
         return None
+    if lead is None and search.score(a) < search.score(aligned):
+        return None  # a slow speaker's start, not a stretched one
     return a, win, prefix
 
 

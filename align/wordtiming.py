@@ -9,6 +9,8 @@ are placed again from there.
 
 from __future__ import annotations
 
+import statistics
+
 
 def spoken_length(word: str) -> float:
     return 0.1 + 0.07 * len(word)  # a rough Persian speaking rate, for a first guess only
@@ -55,3 +57,14 @@ def squeezed_tail(words) -> bool:
         return False
     j, est = tail
     return words[-1].end - words[j].end < 0.5 * est
+
+
+def estimated_start(words) -> float:
+    """Where a forced text starts by the bulk of its words: each word's start less the spoken
+    length of the words before it, the median of those (first words stretched back over other
+    speech do not move it)."""
+    before, starts = 0.0, []
+    for w in words:
+        starts.append(w.start - before)
+        before += spoken_length(w.text)
+    return statistics.median(starts) if starts else float("inf")
