@@ -74,6 +74,14 @@ class EdgeOptions:
     # The 40-minute worn tape (bench/tape_align.py, BENCHMARKS.md): paths that ended right had
     # 1.6-6.6 dB there, paths that ran 0.25-0.6 s on -0.1-1.0 dB.
     end_faint_db: float = 1.5
+    # Text forced with nothing after it (a quote) can run on over the talk after it: a word in
+    # its second half swallows seconds in which at least run_on_voiced of the frames are speech
+    # (talk on the 40-minute worn tape: 0.46-0.54), and words after it are squeezed in at the
+    # end. It then ends at the first clear pause (lead_pause_s)
+    # once the words from that one on have had half their spoken length, else after all of it.
+    # (A pause the speaker made is mostly quiet; an interjection the quote spans leaves the
+    # words after it well timed.)
+    run_on_voiced: float = 0.3
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -199,6 +207,34 @@ def _spans_pause(words: list, energy, options: EdgeOptions) -> tuple | None:
     anchor = words[i].start
     found = energy.last_onset(words[0].start, anchor - 0.5 * est, pause=options.lead_pause_s)
     return None if found is None or found <= words[0].start + 0.05 else (i, est, found)
+
+
+def ran_on(words: list, energy, options: EdgeOptions) -> float | None:
+    """Where a text forced with nothing after it ends when its path ran on over the talk after
+    it (see ``run_on_voiced``), the words from the one that swallowed it on sharing the time up
+    to there; None when it did not."""
+    n = len(words)
+    k = next(
+        (
+            k
+            for k in range(n // 2, n - 1)
+            if swallowed(words[k], options)
+            and energy.speech_fraction(words[k].start, words[k].end) >= options.run_on_voiced
+        ),
+        None,
+    )
+    if n < 4 or k is None or all(map(plausible, words[k + 1 :])):
+        return None
+    anchor = words[k].start
+    est = sum(spoken_length(w.text) for w in words[k:])
+    stop = energy.first_offset(anchor + 0.5 * est, anchor + 1.5 * est + 0.5, options.lead_pause_s)
+    end = stop if stop is not None else anchor + est
+    t = anchor
+    for w in words[k:]:
+        w.start = round(t, 3)
+        t += (end - anchor) * spoken_length(w.text) / est
+        w.end = round(t, 3)
+    return end
 
 
 def repair_end(words: list, energy, options: EdgeOptions) -> float:

@@ -30,7 +30,7 @@ from transcribe.errors import NavarError
 from transcribe.transcript import Track
 
 from . import paraphrase, textmatch
-from .edges import EdgeOptions, repair_end, repair_start
+from .edges import EdgeOptions, ran_on, repair_end, repair_start
 from .normalize import normalize
 from .scorer import Scorer, open_scorer
 from .session import AudioSession
@@ -519,7 +519,9 @@ def _candidate(search: _Search, query: str, guess: float, null: float, prefix=Tr
     # With a prefix the path gives a real boundary (it absorbs the silence before the word);
     # without one the first word took the window's lead-in (align.edges).
     start = repair_start(words, energy, o.edges, anchored=bool(prefix))
-    end = repair_end(words, energy, o.edges)
+    # Nothing after the quote bounds its path's end, as the next line bounds a line's in forced
+    # alignment: it may have run on over the talk after it.
+    end = ran_on(words, energy, o.edges) or repair_end(words, energy, o.edges)
     said = sum(spoken_length(w) for w in query.split())
     if end - start > 2 * said + 2.0:
         # No quote takes that long to say: its start ran back over other speech (changed

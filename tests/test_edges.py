@@ -6,7 +6,7 @@ offsets are exact to a frame; the words are what a teacher-forced path gives at 
 import numpy as np
 import pytest
 
-from align.edges import EdgeOptions, repair_end, repair_start, swallowed
+from align.edges import EdgeOptions, ran_on, repair_end, repair_start, swallowed
 from align.energy import Energy
 from align.spotting import AlignedWord
 from transcribe.transcript import Word
@@ -237,3 +237,36 @@ def test_a_last_word_the_energy_cuts_short_keeps_the_paths_end_only_over_a_faint
     words = _words([*TEXT[:3], (4.8, 5.4)])
     end = repair_end(words, energy, EdgeOptions())
     assert end == pytest.approx(5.4 if faint else 4.86, abs=0.03)
+
+
+def _line_words(times):
+    texts = ["کتابها", "دیروز", "بازار", "شلوغی", "مردمان", "خسته", "خانه", "رفتند"]
+    return [AlignedWord(w, a, b, 0.9) for w, (a, b) in zip(texts, times, strict=True)]
+
+
+# Eight words of 0.45 s (about their spoken length) from 1.0 s, 0.05 s apart: the text ends at
+# 4.95 s. The path of a quote forced alone gives its first five their times.
+SAID = [(1.0 + 0.5 * i, 1.45 + 0.5 * i) for i in range(8)]
+
+
+def test_a_quote_whose_path_ran_on_over_the_talk_after_it_ends_at_the_pause():
+    """The sixth word swallowed the rest of the quote and 5 s of the talk after a pause, and the
+    last two were squeezed in at the end (changed last words let a path do that)."""
+    energy = _energy([(1.0, 4.95), (5.55, 12.0)], seconds=14.0)
+    words = _line_words([*SAID[:5], (3.5, 10.0), (10.0, 10.04), (10.04, 10.06)])
+    end = ran_on(words, energy, EdgeOptions())
+    assert end == pytest.approx(4.95, abs=0.03)
+    assert words[-1].end == pytest.approx(end, abs=0.01)
+    assert all(a.end <= b.start + 0.001 for a, b in zip(words, words[1:], strict=False))
+
+
+def test_a_quote_that_spans_a_pause_or_an_interjection_is_not_cut():
+    """The same swallowed seconds with the last words well timed after them (another voice cut
+    in, and the quote went on), or over a pause the speaker made: the path is right."""
+    after = [(7.5 + 0.5 * i, 7.95 + 0.5 * i) for i in range(3)]
+    interjection = _energy([(1.0, 3.45), (3.7, 7.1), (7.5, 8.95)], seconds=10.0)
+    words = _line_words([*SAID[:5], (3.5, 7.95), *after[1:]])
+    assert ran_on(words, interjection, EdgeOptions()) is None
+    pause = _energy([(1.0, 3.45), (6.5, 7.0)], seconds=10.0)
+    words = _line_words([*SAID[:5], (3.5, 7.0), (7.0, 7.02), (7.02, 7.04)])
+    assert ran_on(words, pause, EdgeOptions()) is None
