@@ -77,10 +77,9 @@ class EdgeOptions:
     # Text forced with nothing after it (a quote) can run on over the talk after it: a word in
     # its second half swallows seconds in which at least run_on_voiced of the frames are speech
     # (talk on the 40-minute worn tape: 0.46-0.54), and words after it are squeezed in at the
-    # end. It then ends at the first clear pause (lead_pause_s)
-    # once the words from that one on have had half their spoken length, else after all of it.
-    # (A pause the speaker made is mostly quiet; an interjection the quote spans leaves the
-    # words after it well timed.)
+    # end. It then ends at the first clear pause (lead_pause_s) once the words from that one on
+    # have had half their spoken length, else after all of it. (A pause the speaker made is
+    # mostly quiet; an interjection the quote spans leaves the words after it well timed.)
     run_on_voiced: float = 0.3
 
     def to_dict(self) -> dict:

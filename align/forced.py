@@ -392,6 +392,7 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
             # (a title, an archivist's announcement), onto which the next line would fit as
             # well as anywhere. Look once for this batch further on before trying the next.
             start_searched = True
+            # Scored here as the search scores each window: the whole batch, every slice.
             here = _joint_gap(aligned, _null(spotter, before, texts, win, o))
             found = _find_start(spotter, batch, win, here, o)
             log.debug("line %d not at %.1f; the start is at %s", batch[0].line, win, found)

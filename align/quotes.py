@@ -123,15 +123,15 @@ class QuoteOptions:
     # A verified match whose place a timed track spells this closely takes that text's span;
     # an aligned human transcript (fa.reference) this close is trusted without the audio.
     snap_similarity: float = 0.9
-    # Quotes whose spoken length is estimated above long_quote_s are searched as pieces of about
-    # long_piece_s (teacher forcing sees 30 s at a time), each starting at most chain_gap_s
-    # after the one before ends.
     # A path whose first word starts more than early_start_s before where the bulk of its
     # words put the start (wordtiming.estimated_start) is aligned again from there, and taken
     # if it scores at least as well: the 40-minute worn tape, a 9-word quote 0.8 s early (its
     # second word stretched 2.6 x) and one 4.3 s early (its first three words on the sentence
     # before, the fourth stretched over 4 s), bench/quote_tapes.py.
     early_start_s: float = 0.5
+    # Quotes whose spoken length is estimated above long_quote_s are searched as pieces of about
+    # long_piece_s (teacher forcing sees 30 s at a time), each starting at most chain_gap_s
+    # after the one before ends.
     long_quote_s: float = 20.0
     long_piece_s: float = 14.0
     chain_gap_s: float = 3.0
@@ -580,7 +580,8 @@ def _align_after_heard(search: _Search, query: str, win: float, until: float):
 
 
 def _reanchor(search: _Search, query: str, aligned):
-    """Align again when the quote's first words are squeezed or stretched.
+    """Align again when the quote's first words are squeezed or stretched, or start well
+    before where the bulk of its words put the start (``early_start_s``).
 
     Forced alignment with a window that starts too late squeezes the first words into a few
     frames; one that starts too early (or a changed first word) stretches them over seconds of
