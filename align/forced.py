@@ -328,9 +328,8 @@ def _walk(spotter: Spotter, energy: Energy, pieces: list[Piece], o: ForcedOption
         # A piece run into the window's end may be cut short or stretched there: it is redone
         # at the start of the next window (unless it is the transcript's last), and so are the
         # ones after it; only the pieces before it are scored here.
-        tried = batch[: _scored(spotter, aligned, win, k, pieces, o)]
-        scores = [a.logprob for a in aligned[: len(tried)]]
-        nulls = _null(spotter, before, [p.text for p in tried], win, o, scores)
+        nulls = _scored_nulls(spotter, before, aligned, texts, win, k, pieces, o)
+        tried = batch[: len(nulls)]
         kept = 0
         moved = None  # where the cursor goes if a piece turned out not to be where placed
         for p, a, n in zip(tried, aligned[: len(tried)], nulls, strict=True):
@@ -558,21 +557,28 @@ def _spoken_here(spotter, before: str, pieces: list[Piece], k: int, win: float, 
     texts = [p.text for p in batch]
     aligned = _force(spotter, before, texts, win)
     a = aligned[0]
-    n = _null(spotter, before, texts[: _scored(spotter, aligned, win, k, pieces, o)], win, o)[0]
+    n = _scored_nulls(spotter, before, aligned, texts, win, k, pieces, o)[0]
     early = estimated_start(a.words) < win + o.lookahead_step_s
     return early and _plausible(a, n, batch[0], rate, o)
 
 
-def _scored(spotter, aligned, win: float, k: int, pieces: list[Piece], o: ForcedOptions) -> int:
-    """How many of the batch forced at ``win`` (pieces from ``k`` on) the walk scores there:
-    the first, and the ones after it up to the first that runs into the window's end (redone in
-    the next window). Only their nulls are forced: the decoder scores each token from the
-    tokens before it, so leaving the rest of the null text out changes none of their scores."""
+def _scored_nulls(spotter, before: str, aligned, texts, win: float, k: int, pieces, o) -> list:
+    """The nulls of the pieces of the batch forced at ``win`` (``texts``, pieces from ``k`` on)
+    that the walk scores there: the first, and the ones after it up to the first that runs into
+    the window's end (redone in the next window). Only their null text is forced: the decoder
+    scores each token from the tokens before it, so leaving the rest out changes none of their
+    scores."""
     end = win + spotter.window_s - o.keep_margin_s
-    for i, a in enumerate(aligned[1:], start=1):
-        if a.words and a.words[-1].end > end and k + i != len(pieces) - 1:
-            return i
-    return len(aligned)
+    n = next(
+        (
+            i
+            for i, a in enumerate(aligned[1:], start=1)
+            if a.words and a.words[-1].end > end and k + i != len(pieces) - 1
+        ),
+        len(aligned),
+    )
+    scores = [a.logprob for a in aligned[:n]]
+    return _null(spotter, before, texts[:n], win, o, scores)
 
 
 def _look_ahead(

@@ -65,7 +65,7 @@ def test_quote_in_the_aligned_reference_is_found_there(aligned, fa_speech):
 
 def test_a_piece_scores_the_same_without_the_text_forced_after_it(model, fa_speech, tmp_path):
     """The walk forces the null text only for the pieces it scores in a window, not for the
-    piece run into the window's end or those after it (align.forced._scored). That saves work
+    piece run into the window's end or those after it (align.forced._scored_nulls). That saves work
     only because the decoder scores each token from the tokens before it: a first piece forced
     alone scores as it does with the next piece after it, token by token."""
     from align.scorer import Scorer
