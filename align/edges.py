@@ -86,6 +86,17 @@ class EdgeOptions:
         return asdict(self)
 
 
+def _share(words: list, start: float, end: float) -> None:
+    """Give ``words`` the time from ``start`` to ``end``, each in proportion to its spoken
+    length."""
+    total = sum(spoken_length(w.text) for w in words)
+    t = start
+    for w in words:
+        w.start = round(t, 3)
+        t += (end - start) * spoken_length(w.text) / total
+        w.end = round(t, 3)
+
+
 def swallowed(word, options: EdgeOptions) -> bool:
     """The word took far longer than it takes to say: the path gave it other audio."""
     est = spoken_length(word.text)
@@ -118,12 +129,7 @@ def repair_start(words: list, energy, options: EdgeOptions, anchored: bool = Tru
             anchor = words[i].start
     if lead:
         # The words before the first well-timed one share the time up to it.
-        total = sum(spoken_length(w.text) for w in words[:i])
-        t = start
-        for w in words[:i]:
-            w.start = round(t, 3)
-            t += (anchor - start) * spoken_length(w.text) / total
-            w.end = round(t, 3)
+        _share(words[:i], start, anchor)
     w0 = words[0]
     if not anchored and not lead:
         # The first word starts after the last clear pause before its end (a shorter one may
@@ -228,11 +234,7 @@ def ran_on(words: list, energy, options: EdgeOptions) -> float | None:
     est = sum(spoken_length(w.text) for w in words[k:])
     stop = energy.first_offset(anchor + 0.5 * est, anchor + 1.5 * est + 0.5, options.lead_pause_s)
     end = stop if stop is not None else anchor + est
-    t = anchor
-    for w in words[k:]:
-        w.start = round(t, 3)
-        t += (end - anchor) * spoken_length(w.text) / est
-        w.end = round(t, 3)
+    _share(words[k:], anchor, end)
     return end
 
 
@@ -268,11 +270,7 @@ def repair_end(words: list, energy, options: EdgeOptions) -> float:
         if end > anchor:
             # The words after the anchor share the time up to the new end (they may have been
             # stretched or squeezed well past it).
-            t = anchor
-            for w in words[j + 1 :]:
-                w.start = round(t, 3)
-                t += (end - anchor) * spoken_length(w.text) / est
-                w.end = round(t, 3)
+            _share(words[j + 1 :], anchor, end)
     # Whatever moved it, the text ends with a voiced frame (a guess by spoken length may land
     # in the pause after it), and then follows its fading sound (``trail``).
     end = energy.offset(end, limit=max(start, end - 1.0), ahead=0.0)
