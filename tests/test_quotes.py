@@ -87,9 +87,9 @@ def test_english_quote_maps_back_to_persian(transcribed, fa_speech, tmp_path):
     best = out["matches"][0]
     assert best["track"] == "en.reference-translation" and best["language"] == "en"
     spoken = fa_speech[1][2]  # the third sentence
-    # The translation is timed by whole Persian segments, never a slice of one; Whisper may join
-    # two sentences in a segment (how depends on the CPU), so the match holds the sentence and
-    # at most its neighbour.
+    # The translation is timed by whole Persian segments, never a slice of one. Segments are cut
+    # at pauses, but Whisper may still join two sentences it hears no pause between (how depends
+    # on the CPU), so the match holds the sentence and at most its neighbour.
     _holds(best["start"], best["end"], spoken)
     m = find_quotes(archive, rec.id, "we must write down the truth")[0]
     assert m.source_track == "fa.asr" and m.source_text

@@ -93,6 +93,31 @@ def refine(segments: list[Segment], en: Energy) -> int:
     return moved + place_stranded(segments, en)
 
 
+def split_at_pauses(segments: list[Segment], pause_s: float | None) -> list[Segment]:
+    """``segments`` with each one cut where its words pause for ``pause_s`` seconds or more.
+
+    Whisper sometimes puts the end of one sentence and the start of the next in one segment, and
+    where it does depends on the CPU's arithmetic. A clear pause is where a sentence (and so a
+    subtitle, or a line of a translation) can end, so segments are cut there; a piece keeps the
+    flags of the segment it came from. Run after the bounds are refined, so a gap is silence the
+    energy model measured, not Whisper's loose word times. None: no cut."""
+    if not pause_s:
+        return segments
+    out: list[Segment] = []
+    for seg in segments:
+        cuts = [k for k in range(1, len(seg.words))
+                if seg.words[k].start - seg.words[k - 1].end >= pause_s]  # fmt: skip
+        if not cuts:
+            out.append(seg)
+            continue
+        for a, b in zip([0, *cuts], [*cuts, len(seg.words)], strict=True):
+            words = seg.words[a:b]
+            text = " ".join(w.text for w in words)
+            out.append(Segment(seg.id, words[0].start, words[-1].end, text, words,
+                               flags=list(seg.flags), speaker=seg.speaker))  # fmt: skip
+    return out
+
+
 def place_stranded(segments: list[Segment], en: Energy, reach: float = 1.0) -> int:
     """Words Whisper left wholly in silence (often squeezed at the end of a piece of audio) go
     to the end of the sound just before them, within ``reach`` seconds and after the previous

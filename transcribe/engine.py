@@ -83,6 +83,9 @@ class TranscribeOptions:
     # translation pass the transcription's cost, so translating never costs more. None: no cap.
     cpu_budget: float | None = None
     refine_boundaries: bool = True  # move starts to speech onsets, ends out of silence
+    # A segment is cut where its words pause this long (seconds, measured after refinement):
+    # where Whisper joins two sentences depends on the CPU, a clear pause does not. None: off.
+    split_pause_s: float | None = 0.6
     # The energy model refinement reads (speech_energy.py; alignment uses the same): by default
     # the band is measured on each piece, so a cassette's hum and hiss do not count as speech.
     energy: EnergyOptions = field(default_factory=EnergyOptions)
@@ -202,6 +205,7 @@ def run(
                 kept = _guard(ctx, samples, offset, seg, speech, struggled)
                 if options.refine_boundaries:
                     info.moved_bounds += boundaries.refine(kept, energy)
+                kept = boundaries.split_at_pauses(kept, options.split_pause_s)
                 segments.extend(kept)
                 ctx.covered = max([ctx.covered, *(k.end for k in kept)])
                 report(min(offset + seg.end, info.duration))

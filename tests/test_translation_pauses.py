@@ -1,0 +1,78 @@
+"""A translation is paired with Persian segments that Whisper may have cut anywhere.
+
+Where Whisper ends a segment depends on the CPU: on one machine in CI it put the second sentence
+and the start of the third in one segment, and the English of the third sentence was cited over
+the second. Segments are now cut at clear pauses (``boundaries.split_at_pauses``, run by the
+transcription engine), so a line of the translation can be paired with its own sentence.
+"""
+
+from __future__ import annotations
+
+from conftest import EN_LINES, FA_LINES, build_player_archive
+
+from align.translation import align_translation
+from transcribe import boundaries, engine
+from transcribe.transcript import Provenance, Segment, Track, Word
+
+
+def _w(a, b, text="واژه"):
+    return Word(a, b, text)
+
+
+def test_a_segment_is_cut_at_a_clear_pause_and_keeps_its_words_and_flags():
+    words = [_w(0.5, 0.9, "او"), _w(0.92, 1.4, "گفت."), _w(2.3, 2.7, "باید"), _w(2.75, 3.1, "نوشت")]
+    seg = Segment("s00001", 0.5, 3.1, "او گفت. باید نوشت", words, flags=["retried:loop"])
+    a, b = boundaries.split_at_pauses([seg], 0.6)
+    assert (a.start, a.end, a.text) == (0.5, 1.4, "او گفت.")
+    assert (b.start, b.end, b.text) == (2.3, 3.1, "باید نوشت")
+    assert a.words + b.words == words and a.flags == b.flags == ["retried:loop"]
+    # Gaps shorter than the pause (between words, a stop's closure) leave it whole.
+    assert boundaries.split_at_pauses([seg], 1.0) == [seg]
+    assert boundaries.split_at_pauses([seg], None) == [seg]
+
+
+def test_the_engine_cuts_at_pauses_by_default_and_records_it():
+    assert engine.settings_of(engine.TranscribeOptions())["split_pause_s"] == 0.6
+
+
+def _as_whisper_cut_it(spans, cut_pause: float | None) -> list[Segment]:
+    """fa.asr as Whisper gave it on that machine: sentence 2 and the first half of sentence 3
+    in one segment (across the pause between them), then the rest of 3, then 4; words spread by
+    length over each sentence's true span."""
+    words = []
+    for text, span in zip(FA_LINES, spans, strict=True):
+        parts = text.split()
+        t, step = span.start, (span.end - span.start) / sum(len(p) for p in parts)
+        for p in parts:
+            words.append(_w(round(t, 3), round(t + step * len(p), 3), p))
+            t += step * len(p)
+    n1, n2 = len(FA_LINES[0].split()), len(FA_LINES[1].split())
+    half = n1 + n2 + len(FA_LINES[2].split()) // 2
+    groups = [words[:n1], words[n1:half], words[half : half + 4], words[half + 4 :]]
+    segs = [Segment(f"s{i + 1:05d}", g[0].start, g[-1].end, " ".join(w.text for w in g), g)
+            for i, g in enumerate(groups)]  # fmt: skip
+    return boundaries.split_at_pauses(segs, cut_pause)
+
+
+def test_the_english_of_a_sentence_whisper_joined_to_the_one_before_takes_its_own_span(
+    tmp_path, fa_speech
+):
+    spans = fa_speech[1]
+    for cut, holds in ((None, False), (0.6, True)):
+        archive, rec = build_player_archive(tmp_path / f"a{cut}", fa_speech)
+        archive.save_track(Track("fa.asr", rec.id, "fa", "asr", Provenance(software="test"),
+                                 _as_whisper_cut_it(spans, cut)))  # fmt: skip
+        archive.delete_track(rec.id, "en.mt")  # what the small model translates is no help
+        lines = Track(
+            "en.reference-translation",
+            rec.id,
+            "en",
+            "reference-translation",
+            Provenance(software="test"),
+            [Segment(f"s{i + 1:05d}", None, None, t) for i, t in enumerate(EN_LINES)],
+        )
+        tr = align_translation(archive, rec.id, lines)
+        got = [(s.start, s.end) for s in tr.segments]
+        fine = all(abs(a - s.start) < 0.3 and abs(b - s.end) < 0.3
+                   for (a, b), s in zip(got, spans, strict=True))  # fmt: skip
+        assert fine == holds, (cut, got, spans)
