@@ -6,7 +6,8 @@
 2. Verification: each candidate is scored by forcing the quote's tokens onto the audio around
    it. The score is the mean token log probability minus a null score for the same tokens: the
    median over the recording's other windows and over time-reversed copies of them (speech-like
-   audio in the same voice and room that says nothing). Below ``present_gap`` there is no match.
+   audio in the same voice and room that says nothing). Below ``present_gap`` (less for a long
+   quote: its mean strays less by chance) there is no match.
 3. Sharpening: the quote is aligned again in a window starting just before it, with the words
    the track heard before the quote as a prefix, and its edges are repaired by the same code as
    forced alignment's (``align.edges``: stretched first words, the speech onset and offset).
@@ -20,6 +21,7 @@ their span is mapped back to the Persian words it covers.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import statistics
@@ -36,6 +38,8 @@ from .scorer import Scorer, open_scorer
 from .session import AudioSession
 from .spotting import WINDOW_S, Spotter
 from .wordtiming import estimated_start, spoken_length, unsound_lead, unsound_tail
+
+log = logging.getLogger(__name__)
 
 # The order in which timed tracks are trusted for a match's text and span.
 TRACK_PREFERENCE = ("reference", "asr", "reference-translation", "mt")
@@ -91,6 +95,25 @@ class QuoteOptions:
     # gap (0.78 for an exact quote through the worn cassette channel, bench/quote_tapes.py), so
     # 0.8 became 0.7.
     present_gap: float = 0.7
+    # ... for a quote of up to present_words words. The gap is a mean over the quote's words,
+    # and the mean of more words strays less far by chance: above present_words the gap needed
+    # falls as present_gap * sqrt(present_words / words), to no less than present_gap_min.
+    # Absent quotes (46 on the short tapes, bench/quote_tapes.py): 6-9 words up to 0.50, 15-17
+    # words up to 0.29, 25-32 words up to 0.20; present ones on the 40-minute tape that 0.7
+    # missed: 15-30 words at 0.67-0.69.
+    present_words: int = 12
+    present_gap_min: float = 0.4
+    # Every stretch of the quote must be heard, not most of it. The mean is carried by the
+    # words that are there: the first half of one sentence and the second half of another
+    # scored like an exact quote where only the first half was spoken (bench/quote_tapes.py,
+    # spliced quotes). So each run of stretch_share of the quote's words (at least
+    # stretch_words), scored per word against the null and trimmed like the whole, must beat
+    # the null by stretch_gap; the weakest run is recorded with each match. Found spliced
+    # quotes (short and 40-minute tapes): 14 of 21 below 0.1. Present quotes' weakest runs:
+    # exact 0.3 and up, changed 1 of 24 below 0.1 (a cluster of changed words).
+    stretch_share: float = 0.4
+    stretch_words: int = 4
+    stretch_gap: float = 0.1
     # Scores leave out this share of the quote's worst tokens (and the null's): a fifth of the
     # words changed lowers the full mean by 0.1 to 0.25 more than it does an absent quote's
     # (bench/quote_tapes.py, worn tape: changed 0.34-0.94 -> 0.41-1.17, absent at most 0.17
@@ -307,13 +330,40 @@ class _Search:
         than that share should decide."""
         lp = a.token_logprobs
         if self.o.trim_unit == "words" and a.word_tokens:
-            words = sorted((lp[i:j] for i, j in a.word_tokens if j > i), key=statistics.fmean)
-            drop = min(len(words) - 1, math.floor(len(words) * self.o.trim_worst + 0.5))
-            return statistics.fmean(x for w in words[drop:] for x in w)
+            return self._trimmed([lp[i:j] for i, j in a.word_tokens if j > i])
         x = sorted(lp, reverse=True)
         if not x:
             return -math.inf
         return statistics.fmean(x[: max(1, math.ceil(len(x) * (1 - self.o.trim_worst)))])
+
+    def _trimmed(self, words: list[list[float]]) -> float:
+        """Mean of the words' tokens without the worst ``trim_worst`` share of the words."""
+        words = sorted(words, key=statistics.fmean)
+        drop = min(len(words) - 1, math.floor(len(words) * self.o.trim_worst + 0.5))
+        return statistics.fmean(x for w in words[drop:] for x in w)
+
+    def word_scores(self, a) -> list[float]:
+        """Each of the quote's words' mean token log probability."""
+        lp = a.token_logprobs
+        return [statistics.fmean(lp[i:j]) for i, j in a.word_tokens if j > i]
+
+    def weakest_stretch(self, gaps: list[float]) -> tuple[int, int, float]:
+        """(first, end, gap): the run of words (``stretch_share`` of them) heard least well, by
+        the mean of their word gaps without the worst ``trim_worst`` share."""
+        n = len(gaps)
+        if not n:
+            return 0, 0, -math.inf
+        w = min(n, max(self.o.stretch_words, math.ceil(n * self.o.stretch_share)))
+        drop = min(w - 1, math.floor(w * self.o.trim_worst + 0.5))
+        return min(((i, i + w, statistics.fmean(sorted(gaps[i : i + w])[drop:]))
+                    for i in range(n - w + 1)), key=lambda x: x[2])  # fmt: skip
+
+    def needed(self, query: str) -> float:
+        """The gap a quote of this many words needs to count as spoken (``present_gap``)."""
+        o, n = self.o, len(query.split())
+        if n <= o.present_words:
+            return o.present_gap
+        return max(o.present_gap_min, o.present_gap * math.sqrt(o.present_words / n))
 
     def window(self, t: float) -> float:
         # On a grid, so that nearby guesses share one encoded window.
@@ -339,10 +389,12 @@ def _find_in_audio(search: _Search, query: str, limit: int) -> list[QuoteMatch]:
         if far and len(guesses) < o.text_guesses + limit - 1:
             guesses.append(g)
     windows = spotter.windows(o.scan_hop_s)
-    null = _null_score(search, query, windows)
+    nulls = _null_score(search, query, windows)
+    null = nulls.mean
 
-    found = [_candidate(search, query, g, null) for g in guesses]
-    if not any(c and c[0] >= o.present_gap for c in found):
+    need = search.needed(query)
+    found = [_candidate(search, query, g, nulls) for g in guesses]
+    if not any(c and c[1] is not None for c in found):
         # The recogniser may have mangled the quote beyond recognition: ask the audio where
         # the quote's tokens fit best and, if that window is promising, try starts every
         # sweep_step_s inside it. Every window is scored: no place is skipped.
@@ -355,18 +407,18 @@ def _find_in_audio(search: _Search, query: str, limit: int) -> list[QuoteMatch]:
             for g in _frange(first, stop, o.sweep_step_s):
                 if g < covered:
                     continue
-                c = _candidate(search, query, g, null, prefix=False)
+                c = _candidate(search, query, g, nulls, prefix=False)
                 found.append(c)
                 if c and c[1] is not None:
                     covered = c[1].end - o.lead_s
 
     matches: list[QuoteMatch] = []
     for gap, m in sorted((c for c in found if c), key=lambda c: -c[0]):
-        if gap < o.present_gap:
+        if gap < need:
             break
-        if any(_overlap(m, k) for k in matches):
-            continue
-        m.score = round(1 / (1 + math.exp(-3 * (gap - o.present_gap))), 3)
+        if m is None or any(_overlap(m, k) for k in matches):
+            continue  # a part of the quote not heard there, or a place already taken
+        m.score = round(1 / (1 + math.exp(-3 * (gap - need))), 3)
         matches.append(m)
         if len(matches) >= limit:
             break
@@ -469,17 +521,40 @@ def _snap_to_text(search: _Search, matches, exact) -> list[QuoteMatch]:
     return out
 
 
-def _null_score(search: _Search, query: str, windows: list[float]) -> float:
-    """The quote's score on time-reversed audio: same voice and room, no words."""
+@dataclass(frozen=True)
+class _Null:
+    """The quote's score on time-reversed audio (same voice and room, no words): of the whole
+    quote and of each of its words."""
+
+    mean: float
+    words: list[float]
+
+
+def _null_score(search: _Search, query: str, windows: list[float]) -> _Null:
     n = max(1, search.o.null_windows)
     picks = windows[:: max(1, len(windows) // n)][:n]
     aligned = [search.spotter.align(query, w, reverse=True) for w in picks]
-    return statistics.median(search.score(a) for a in aligned)
+    words = [search.word_scores(a) for a in aligned]
+    return _Null(
+        statistics.median(search.score(a) for a in aligned),
+        [statistics.median(w) for w in zip(*words, strict=True)],
+    )
 
 
-def _candidate(search: _Search, query: str, guess: float, null: float, prefix=True):
+def _word_gaps(search: _Search, alignments, null: _Null) -> list[float]:
+    """Each word's gap over its null: the lowest the given alignments give it."""
+    got = [search.word_scores(a) for a in alignments if a.words]
+    got = [w for w in got if len(w) == len(null.words)]
+    if not got:
+        return [-math.inf]
+    return [min(w[k] for w in got) - n for k, n in enumerate(null.words)]
+
+
+def _candidate(search: _Search, query: str, guess: float, nulls: _Null, prefix=True):
     """(gap, QuoteMatch) for the quote aligned from just before ``guess``, or None."""
     spotter, o = search.spotter, search.o
+    null = nulls.mean
+    need = search.needed(query)
     win = search.window(guess - o.lead_s)
     best = (spotter.align(query, win), win, "")
     # A promising guess is tried again from further back, with the words heard there as a
@@ -493,7 +568,7 @@ def _candidate(search: _Search, query: str, guess: float, null: float, prefix=Tr
     if not aligned.words:
         return None
     gap = search.score(aligned) - null
-    if gap < o.present_gap:
+    if gap < need:
         return gap, None
     w0 = aligned.words[0]
     if not prefix:
@@ -508,10 +583,10 @@ def _candidate(search: _Search, query: str, guess: float, null: float, prefix=Tr
             # Unless that path is broken: its first word may soak up only the lead-in.
             sound = again.words and _lead_in_ok(again.words[0], win2 if not prefix2 else None)
             again_gap = search.score(again) - null if sound else -math.inf
-            if again_gap >= o.present_gap:
+            if again_gap >= need:
                 aligned, gap, win, prefix = again, max(gap, again_gap), win2, prefix2
     again = _reanchor(search, query, aligned)
-    if again and search.score(again[0]) - null >= o.present_gap:
+    if again and search.score(again[0]) - null >= need:
         aligned, win, prefix = again
         gap = max(gap, search.score(aligned) - null)
     energy = spotter.energy
@@ -535,8 +610,10 @@ def _candidate(search: _Search, query: str, guess: float, null: float, prefix=Tr
     # Judge presence without a prefix (which lifts any text a little), from just before the start.
     # This also rejects a window that caught only the tail of a quote spoken earlier.
     plain_win = search.window(start - o.lead_s)
+    judged = [aligned]
     if prefix or plain_win != win:
         plain = spotter.align(query, plain_win)
+        judged.append(plain)
         gap = min(gap, search.score(plain) - null) if plain.words else gap
         # Near the end of a recording windows are clamped to start earlier, so the plain
         # alignment may have found the quote somewhere else in that window. Its last word must
@@ -545,7 +622,12 @@ def _candidate(search: _Search, query: str, guess: float, null: float, prefix=Tr
         inside = plain.words and start - 0.5 <= plain.words[-1].start <= end + 0.5
         if plain.words and not inside and not unsound_tail(plain.words):
             return None
-    if gap < o.present_gap:
+    if gap < need:
+        return gap, None
+    first, last, weakest = search.weakest_stretch(_word_gaps(search, judged, nulls))
+    if weakest < o.stretch_gap:
+        log.debug("%.2f-%.2f: gap %.2f, but words %d-%d of the quote are not heard (%.2f)",
+                  start, end, gap, first + 1, last, weakest)  # fmt: skip
         return gap, None
     track, seg_ids, text, context = _describe(search.tracks, search.words, start, end)
     m = QuoteMatch(
@@ -558,7 +640,9 @@ def _candidate(search: _Search, query: str, guess: float, null: float, prefix=Tr
         segment_ids=seg_ids,
         context=context,
         details={"gap": round(gap, 3), "logprob": round(search.score(aligned), 3),
-                 "null": round(null, 3), "window": win, "prefix": prefix},
+                 "null": round(null, 3), "needed": round(need, 3),
+                 "weakest_stretch": {"words": [first + 1, last], "gap": round(weakest, 3)},
+                 "window": win, "prefix": prefix},
     )  # fmt: skip
     return gap, m
 

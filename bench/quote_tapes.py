@@ -9,7 +9,9 @@ the work folder (``<tape>.asr.json``), so later runs go straight to the quotes.
 Quotes, deterministic (seed 7): whole marked sentences of 5 to 40 words, exact and with a fifth
 of the words replaced by words of other sentences on the tape (``changed``); absent quotes are
 sentences of recordings 3 and 4, which are not on the 5-minute tapes (on the 40-minute tape,
-where 3 and 4 are filler, made-up Persian sentences instead). A present quote counts as found
+where 3 and 4 are filler, made-up Persian sentences instead). Spliced quotes join the first half
+of one marked sentence of 8 or more words to the second half of another: every word is on the
+tape, but never in that order, so a match is a false one. A present quote counts as found
 within 0.3 s when the top match's start and end are both within 0.3 s of a marked copy of the
 sentence (a sentence spoken several times on the long tape may be found at any marked copy).
 Seconds per query are wall time on a shared machine (the machine load is printed).
@@ -62,6 +64,9 @@ MADE_UP = [
 ]
 
 
+KINDS = ("exact", "changed", "absent", "spliced")
+
+
 def pct(xs, q):
     if not xs:
         return None
@@ -98,7 +103,7 @@ def changed(line: str, rng: random.Random, pool: list[str]) -> str:
     return " ".join(words)
 
 
-def cases(tape, n: int, n_absent: int) -> list[tuple[str, str, list]]:
+def cases(tape, n: int, n_absent: int, n_spliced: int = 0) -> list[tuple[str, str, list]]:
     """(kind, query, marked copies [(start, end)]) in a fixed order."""
     rng = random.Random(7)
     marked = [ln for ln in tape.lines if ln.start is not None and ln.scored]
@@ -117,6 +122,11 @@ def cases(tape, n: int, n_absent: int) -> list[tuple[str, str, list]]:
     absent = rng.sample(others, min(n_absent, len(others))) if others else []
     absent = absent or MADE_UP[:n_absent]
     out += [("absent", x, []) for x in absent]
+    halves = random.Random(11)  # its own seed: the other cases stay as they were
+    long = [t for t in texts if len(t.split()) >= 8]
+    for _ in range(n_spliced if len(long) > 1 else 0):
+        a, b = (x.split() for x in halves.sample(long, 2))
+        out.append(("spliced", " ".join(a[: len(a) // 2] + b[len(b) // 2 :]), []))
     return out
 
 
@@ -167,9 +177,9 @@ def run_one(name: str, args) -> dict:
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text("", encoding="utf-8")
     with AudioSession(tape.wav, cache_dir=cache) as session:
-        todo = cases(tape, args.quotes, args.absent)
+        todo = cases(tape, args.quotes, args.absent, args.spliced)
         # Kinds taken in turn, so that a run cut short still reports on each.
-        by_kind = [[c for c in todo if c[0] == k] for k in ("exact", "changed", "absent")]
+        by_kind = [[c for c in todo if c[0] == k] for k in KINDS]
         todo = [c for group in itertools.zip_longest(*by_kind) for c in group if c]
         for kind, query, copies in todo:
             t0 = time.time()
@@ -181,7 +191,8 @@ def run_one(name: str, args) -> dict:
             if found:
                 m = found[0]
                 row |= {"start": m.start, "end": m.end, "score": m.score}
-                row |= {k: v for k, v in m.details.items() if k in ("gap", "source")}
+                row |= {k: v for k, v in m.details.items()
+                        if k in ("gap", "weakest_stretch", "source")}  # fmt: skip
                 if copies:
                     s, e, marked = min(copies, key=lambda c: abs(c[0] - m.start))
                     row |= {"start_error": round(m.start - s, 3), "end_error": round(m.end - e, 3)}
@@ -215,7 +226,7 @@ def _record_gaps() -> list[float]:
 
 def summarize(name: str, duration: float, rows: list[dict]) -> dict:
     summary = {"tape": name, "audio_s": duration, "load": os.getloadavg()}
-    for kind in ("exact", "changed", "absent"):
+    for kind in KINDS:
         rs = [r for r in rows if r["kind"] == kind]
         secs = [r["seconds"] for r in rs]
         within = sum(
@@ -238,6 +249,7 @@ def summarize(name: str, duration: float, rows: list[dict]) -> dict:
 def table_row(r: dict) -> str:
     """A BENCHMARKS.md row: found within 0.3 s (found), false matches, seconds median (p95)."""
     e, c, a = r["exact"], r["changed"], r["absent"]
+    sp = r.get("spliced", {"n": 0, "found": 0})
 
     def secs(k):
         return f"{k['median_s']} ({k['p95_s']})" if k["n"] else "-"
@@ -245,7 +257,7 @@ def table_row(r: dict) -> str:
     return (
         f"| {r['tape']} | {r['audio_s']:.0f} s | {e['within_0.3s']} of {e['n']} ({e['found']}) "
         f"| {c['within_0.3s']} of {c['n']} ({c['found']}) | {a['found']} of {a['n']} "
-        f"| {secs(e)} | {secs(c)} | {secs(a)} |"
+        f"| {sp['found']} of {sp['n']} | {secs(e)} | {secs(c)} | {secs(a)} |"
     )
 
 
@@ -254,6 +266,7 @@ def main():
     ap.add_argument("--tapes", nargs="+", default=["real-clean", "real-worn", "long-worn"])
     ap.add_argument("--quotes", type=int, default=10, help="present quotes of each kind per tape")
     ap.add_argument("--absent", type=int, default=6)
+    ap.add_argument("--spliced", type=int, default=10, help="halves of two sentences joined")
     ap.add_argument("--work", type=Path, default=ROOT / "bench" / "out" / "tapes")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "quote_tapes.json")
     ap.add_argument("--prepare", action="store_true", help="build and transcribe the tapes only")
@@ -285,7 +298,8 @@ def main():
     results = []
     for name in args.tapes:
         cmd = [sys.executable, __file__, "--one", name, "--work", str(args.work), "--quotes",
-               str(args.quotes), "--absent", str(args.absent), "--out", str(args.out)]  # fmt: skip
+               str(args.quotes), "--absent", str(args.absent), "--spliced", str(args.spliced),
+               "--out", str(args.out)]  # fmt: skip
         cmd += ["--prepare"] if args.prepare else []
         cmd += ["--warm"] if args.warm else []
         cmd += ["--audio-only"] if args.audio_only else []

@@ -266,3 +266,37 @@ def test_a_shorter_window_is_encoded_shorter_and_kept_apart(worn_tape):
     a24, a30 = short.align(line.text, start), full.align(line.text, start)
     assert abs(a24.words[-1].end - a30.words[-1].end) < 0.2
     assert abs(a24.words[-1].end - line.end) < 0.5
+
+
+@pytest.mark.shared_data
+def test_halves_of_two_sentences_are_not_one_quote(worn_tape):
+    """The first half of the last sentence and the second half of the first: every word is on
+    the tape, 30 s apart. The mean over the words is carried by the half that is there (it beat
+    the gap needed on this tape); its other half is not heard, so it is not a match."""
+    from align.quotes import find
+
+    tape, session, scorer = worn_tape
+    spoken = [x for x in tape.lines if x.start is not None]
+    a, b = spoken[-1].text.split(), spoken[0].text.split()
+    spliced = " ".join(a[: len(a) // 2] + b[len(b) // 2 :])
+    assert find(spliced, [], session, scorer, QuoteOptions(limit=1)) == []
+    # The sentence itself is found, every stretch of it heard (and that is recorded).
+    m = find(spoken[-1].text, [], session, scorer, QuoteOptions(limit=1))
+    assert m and abs(m[0].start - spoken[-1].start) <= 0.3
+    weakest = m[0].details["weakest_stretch"]
+    assert weakest["gap"] >= QuoteOptions().stretch_gap and weakest["words"][0] >= 1
+
+
+def test_the_weakest_stretch_is_the_run_of_words_not_heard():
+    """Word gaps of a quote whose second half is not there, and of one with two changed words
+    apart: a run of unheard words decides, scattered ones are trimmed away."""
+    from align.quotes import _Search
+
+    search = _Search.__new__(_Search)
+    search.o = QuoteOptions()
+    spliced = [1.5, 1.2, 1.4, 1.1, 1.3, 1.6, -0.3, 0.1, -0.5, 0.0, -0.2, 0.2]
+    first, end, gap = search.weakest_stretch(spliced)
+    assert (first, end) == (6, 11) and gap < search.o.stretch_gap
+    changed = [1.5, -1.2, 1.4, 1.1, 1.3, 1.6, 1.2, -0.9, 1.0, 1.3, 1.1, 1.2]
+    assert search.weakest_stretch(changed)[2] > 1.0
+    assert search.weakest_stretch([]) == (0, 0, float("-inf"))
