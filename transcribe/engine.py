@@ -319,6 +319,8 @@ def _transcribe_piece(model, samples, offset, language, options, retry=False):
     # "Struggled": the decoder fell back to sampling or stayed unsure, which is what speech in
     # another language than the one forced looks like.
     for s in found:
+        if s.temperature > 0:
+            speech_model.note_sampled(model)
         if s.text.strip():
             struggled = s.temperature >= _STRUGGLE_T or s.avg_logprob < _STRUGGLE_LOGPROB
             yield _segment(s, offset), struggled
