@@ -6,11 +6,17 @@ costs the mismatch of its length against the text's overall English/Persian leng
 its similarity to what the machine translation says over the same time span (when there is an
 ``en.mt`` track). The lines take their times from the segments they render and record their
 ids in ``source_ids``. Several lines paired with one segment all take that segment's span.
+
+A line ends where the speaker paused. Whisper sometimes cuts a sentence in two segments with no
+pause between them (where depends on the CPU and on the decoder's sampling), so ending a line
+between two segments costs ``unpaused_cut``, less the more of ``pause_s`` the gap between them
+holds: nothing at a clear pause.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -24,7 +30,21 @@ from .normalize import normalize
 
 # (English lines, Persian segments) per step, with a small prior cost for the rarer shapes.
 STEPS = {(1, 1): 0.0, (1, 2): 0.4, (2, 1): 0.4, (1, 3): 0.8, (3, 1): 0.8, (2, 2): 0.6}
-MT_WEIGHT = 1.0
+
+
+@dataclass(frozen=True)
+class TranslationOptions:
+    """The pairing's tunables, recorded in the track's provenance."""
+
+    mt_weight: float = 1.0  # how much likeness to the machine translation counts against length
+    # Ending a line between segments that no pause separates costs this much, falling to nothing
+    # at a gap of pause_s. (A sentence Whisper cut in two with 0.1 s between the pieces had its
+    # English paired with the second piece alone: tests/test_translation_pauses.py.)
+    unpaused_cut: float = 1.0
+    pause_s: float = 0.3
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 class TranslationError(NavarError):
@@ -37,7 +57,9 @@ def align_translation(
     source: Path | Track,
     language: str = "en",
     source_track: str | None = None,
+    options: TranslationOptions | None = None,
 ) -> Track:
+    o = options or TranslationOptions()
     rec = archive.recording(recording_id)
     lines = (
         source
@@ -50,7 +72,7 @@ def align_translation(
     if not segs:
         raise TranslationError(f"track {fa.id} has no timed segments to align the translation to")
     mt = archive.track(rec.id, "en.mt") if archive.has_track(rec.id, "en.mt") else None
-    pairs = _align(texts, segs, mt)
+    pairs = _align(texts, segs, mt, o)
 
     out: list[Segment] = []
     for (i0, i1), (j0, j1) in pairs:
@@ -77,6 +99,7 @@ def align_translation(
             settings={
                 "method": "monotonic length and machine-translation similarity alignment",
                 "lines_per_segment": "several lines paired with one segment share its span",
+                "options": o.to_dict(),
             },
             source=lines.provenance.source,
         ),
@@ -98,12 +121,15 @@ def _source_track(archive: Archive, rec_id: str, wanted: str | None) -> Track:
     )
 
 
-def _align(texts: list[str], segs: list[Segment], mt: Track | None):
+def _align(texts: list[str], segs: list[Segment], mt: Track | None, o: TranslationOptions):
     """Best monotonic pairing: list of ((line from, to), (segment from, to))."""
     n, m = len(texts), len(segs)
     en_len = [len(normalize(t)) + 1 for t in texts]
     fa_len = [len(normalize(s.text)) + 1 for s in segs]
     ratio = sum(en_len) / sum(fa_len)
+    # What ending a line after segment j - 1 costs: nothing at a clear pause or the end.
+    cut = [o.unpaused_cut * max(0.0, 1 - (segs[j].start - segs[j - 1].end) / o.pause_s)
+           if 0 < j < m else 0.0 for j in range(m + 1)]  # fmt: skip
     inf = math.inf
     cost = [[inf] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple[int, int] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
@@ -120,9 +146,9 @@ def _align(texts: list[str], segs: list[Segment], mt: Track | None):
                     continue
                 e = sum(en_len[i:i2])
                 f = sum(fa_len[j:j2]) * ratio
-                c = cost[i][j] + prior + abs(math.log(e / f))
+                c = cost[i][j] + prior + abs(math.log(e / f)) + cut[j2]
                 if mt is not None:
-                    c -= MT_WEIGHT * _mt_similarity(" ".join(texts[i:i2]), segs[j:j2], mt)
+                    c -= o.mt_weight * _mt_similarity(" ".join(texts[i:i2]), segs[j:j2], mt)
                 if c < cost[i2][j2]:
                     cost[i2][j2], back[i2][j2] = c, (i, j)
     if cost[n][m] == inf:

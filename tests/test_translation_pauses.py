@@ -3,14 +3,17 @@
 Where Whisper ends a segment depends on the CPU: on one machine in CI it put the second sentence
 and the start of the third in one segment, and the English of the third sentence was cited over
 the second. Segments are now cut at clear pauses (``boundaries.split_at_pauses``, run by the
-transcription engine), so a line of the translation can be paired with its own sentence.
+transcription engine), so a line of the translation can be paired with its own sentence. Here,
+in a run that sampled, Whisper cut the third sentence in two with no pause between the pieces,
+and its English went with the second piece alone: a line now ends between segments only at a
+pause, unless the lengths leave no other way (``TranslationOptions.unpaused_cut``).
 """
 
 from __future__ import annotations
 
 from conftest import EN_LINES, FA_LINES, build_player_archive
 
-from align.translation import align_translation
+from align.translation import TranslationOptions, align_translation
 from transcribe import boundaries, engine
 from transcribe.transcript import Provenance, Segment, Track, Word
 
@@ -76,3 +79,48 @@ def test_the_english_of_a_sentence_whisper_joined_to_the_one_before_takes_its_ow
         fine = all(abs(a - s.start) < 0.3 and abs(b - s.end) < 0.3
                    for (a, b), s in zip(got, spans, strict=True))  # fmt: skip
         assert fine == holds, (cut, got, spans)
+
+
+def _as_a_sampled_run_cut_it(spans) -> list[Segment]:
+    """fa.asr as a run that sampled gave it: four words of the second sentence lost, and the
+    third cut in two with 0.1 s between the pieces (no pause: Whisper's cut, not the speaker's)."""
+
+    def seg(i, words, a, b):
+        step = (b - a) / sum(len(w) for w in words)
+        out, t = [], a
+        for w in words:
+            out.append(_w(round(t, 3), round(t + step * len(w), 3), w))
+            t += step * len(w)
+        return Segment(f"s{i:05d}", a, b, " ".join(words), out)
+
+    one, two, three, four = (line.split() for line in FA_LINES)
+    cut = (spans[2].start + spans[2].end) / 2
+    return [
+        seg(1, one, spans[0].start, spans[0].end),
+        seg(2, two[:-4], spans[1].start, spans[1].end - 0.9),
+        seg(3, three[:4], spans[2].start, cut - 0.05),
+        seg(4, three[4:], cut + 0.05, spans[2].end),
+        seg(5, four, spans[3].start, spans[3].end),
+    ]
+
+
+def test_a_sentence_whisper_cut_in_two_without_a_pause_keeps_its_english(tmp_path, fa_speech):
+    spans = fa_speech[1]
+    archive, rec = build_player_archive(tmp_path / "a", fa_speech)
+    archive.save_track(Track("fa.asr", rec.id, "fa", "asr", Provenance(software="test"),
+                             _as_a_sampled_run_cut_it(spans)))  # fmt: skip
+    archive.delete_track(rec.id, "en.mt")
+    lines = Track(
+        "en.reference-translation",
+        rec.id,
+        "en",
+        "reference-translation",
+        Provenance(software="test"),
+        [Segment(f"s{i + 1:05d}", None, None, t) for i, t in enumerate(EN_LINES)],
+    )
+    for options, holds in ((TranslationOptions(unpaused_cut=0.0), False), (None, True)):
+        tr = align_translation(archive, rec.id, lines, options=options)
+        third = tr.segments[2]
+        covers = third.start <= spans[2].start + 0.3 and third.end >= spans[2].end - 0.3
+        assert covers == holds, (options, third)
+    assert tr.provenance.settings["options"] == TranslationOptions().to_dict()
