@@ -76,7 +76,15 @@ class QuoteMatch:
             "score": self.score,
             "segment_ids": self.segment_ids,
             "context": self.context,
-        }
+        } | ({"evidence": e} if (e := _evidence(self.details)) else {})
+
+
+def _evidence(details: dict) -> dict:
+    """What a match checked against the audio rests on: its gap over the null, the gap it
+    needed, its weakest stretch of words (for a long quote, per piece)."""
+    if "pieces" in details:
+        return {"pieces": [_evidence(p) for p in details["pieces"]]}
+    return {k: details[k] for k in ("gap", "needed", "weakest_stretch") if k in details}
 
 
 def guess_language(text: str) -> str:

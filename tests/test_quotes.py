@@ -31,8 +31,12 @@ def test_present_quote_found_at_its_time(transcribed, fa_speech):
     assert best.provenance["options"] == QuoteOptions(limit=3).to_dict()
     assert best.provenance["model"] and best.provenance["front_end"] == "none"
     assert set(best.to_dict()) == {
-        "start", "end", "text", "language", "track", "score", "segment_ids", "context"
+        "start", "end", "text", "language", "track", "score", "segment_ids", "context", "evidence"
     }  # fmt: skip
+    # What the match rests on: its gap over the null, the gap it needed, its weakest words.
+    evidence = best.to_dict()["evidence"]
+    assert evidence["gap"] >= evidence["needed"] == QuoteOptions().present_gap
+    assert evidence["weakest_stretch"]["gap"] >= QuoteOptions().stretch_gap
 
 
 def test_absent_quote_returns_nothing(transcribed):
@@ -272,7 +276,8 @@ def test_a_shorter_window_is_encoded_shorter_and_kept_apart(worn_tape):
 def test_halves_of_two_sentences_are_not_one_quote(worn_tape):
     """The first half of the last sentence and the second half of the first: every word is on
     the tape, 30 s apart. The mean over the words is carried by the half that is there (it beat
-    the gap needed on this tape); its other half is not heard, so it is not a match."""
+    the gap needed on this tape); its other half is not heard, so it is not a match. (A found
+    quote's weakest stretch is recorded: test_present_quote_found_at_its_time.)"""
     from align.quotes import find
 
     tape, session, scorer = worn_tape
@@ -280,11 +285,6 @@ def test_halves_of_two_sentences_are_not_one_quote(worn_tape):
     a, b = spoken[-1].text.split(), spoken[0].text.split()
     spliced = " ".join(a[: len(a) // 2] + b[len(b) // 2 :])
     assert find(spliced, [], session, scorer, QuoteOptions(limit=1)) == []
-    # The sentence itself is found, every stretch of it heard (and that is recorded).
-    m = find(spoken[-1].text, [], session, scorer, QuoteOptions(limit=1))
-    assert m and abs(m[0].start - spoken[-1].start) <= 0.3
-    weakest = m[0].details["weakest_stretch"]
-    assert weakest["gap"] >= QuoteOptions().stretch_gap and weakest["words"][0] >= 1
 
 
 def test_the_weakest_stretch_is_the_run_of_words_not_heard():
