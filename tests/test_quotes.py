@@ -275,16 +275,24 @@ def test_a_shorter_window_is_encoded_shorter_and_kept_apart(worn_tape):
 @pytest.mark.shared_data
 def test_halves_of_two_sentences_are_not_one_quote(worn_tape):
     """The first half of the last sentence and the second half of the first: every word is on
-    the tape, 30 s apart. The mean over the words is carried by the half that is there (it beat
-    the gap needed on this tape); its other half is not heard, so it is not a match. (A found
-    quote's weakest stretch is recorded: test_present_quote_found_at_its_time.)"""
-    from align.quotes import find
+    the tape, 30 s apart. Checked where its first half is spoken, the mean over the words is
+    carried by that half (it beat the gap needed on this tape); the other half is not heard
+    there, so it is not a match. The sentence itself is, every stretch of it heard. (The whole
+    search ends the same way, after scoring every window: see bench/quote_tapes.py.)"""
+    from align.quotes import _candidate, _null_score, _Search
+    from align.spotting import Spotter
 
     tape, session, scorer = worn_tape
     spoken = [x for x in tape.lines if x.start is not None]
     a, b = spoken[-1].text.split(), spoken[0].text.split()
     spliced = " ".join(a[: len(a) // 2] + b[len(b) // 2 :])
-    assert find(spliced, [], session, scorer, QuoteOptions(limit=1)) == []
+    search = _Search(Spotter(scorer, session), [], QuoteOptions(limit=1))
+    windows = search.spotter.windows(search.o.scan_hop_s)
+    for query, heard in ((spliced, False), (spoken[-1].text, True)):
+        found = _candidate(search, query, spoken[-1].start, _null_score(search, query, windows))
+        assert (found is not None and found[1] is not None) == heard, query
+    weakest = found[1].details["weakest_stretch"]
+    assert weakest["gap"] >= search.o.stretch_gap and weakest["words"][0] >= 1
 
 
 def test_the_weakest_stretch_is_the_run_of_words_not_heard():
