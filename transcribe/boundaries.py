@@ -110,11 +110,8 @@ def split_at_pauses(segments: list[Segment], pause_s: float | None) -> list[Segm
         if not cuts:
             out.append(seg)
             continue
-        for a, b in zip([0, *cuts], [*cuts, len(seg.words)], strict=True):
-            words = seg.words[a:b]
-            text = " ".join(w.text for w in words)
-            out.append(Segment(seg.id, words[0].start, words[-1].end, text, words,
-                               flags=list(seg.flags), speaker=seg.speaker))  # fmt: skip
+        out += [seg.keeping(seg.words[a:b])
+                for a, b in zip([0, *cuts], [*cuts, len(seg.words)], strict=True)]  # fmt: skip
     return out
 
 

@@ -456,10 +456,7 @@ def _after(seg: Segment, covered: float) -> Segment | None:
     if not seg.words or seg.words[0].start >= covered - 0.05:
         return seg if seg.words or seg.start >= covered - 0.05 else None
     words = [w for w in seg.words if (w.start + w.end) / 2 >= covered]
-    if not words:
-        return None
-    text = " ".join(w.text for w in words)
-    return Segment(seg.id, words[0].start, words[-1].end, text, words, flags=list(seg.flags))
+    return seg.keeping(words) if words else None
 
 
 def _stretch(speech, start: float, end: float, length: float) -> tuple[float, float]:
@@ -523,12 +520,10 @@ def _trim_loop(seg: Segment, language: str | None) -> Segment | None:
     kept, removed = guards.collapse_loops([w.text for w in seg.words])
     if not removed or not kept:
         return None
-    words = [seg.words[j] for j in kept]
-    text = " ".join(w.text for w in words)
-    if guards.check(text, language):
-        return None
-    flags = [*seg.flags, f"loop-trimmed:{removed}-words"]
-    return Segment(seg.id, words[0].start, words[-1].end, text, words, flags=flags)
+    trimmed = seg.keeping(
+        [seg.words[j] for j in kept], [*seg.flags, f"loop-trimmed:{removed}-words"]
+    )
+    return None if guards.check(trimmed.text, language) else trimmed
 
 
 def _speech_spans(samples: np.ndarray) -> list[tuple[float, float]]:

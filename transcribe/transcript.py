@@ -63,6 +63,14 @@ class Segment:
     def timed(self) -> bool:
         return self.start is not None and self.end is not None
 
+    def keeping(self, words: list[Word], flags: list[str] | None = None) -> Segment:
+        """This segment with only ``words`` (at least one): their span and text, its id,
+        speaker and flags (or ``flags``)."""
+        text = " ".join(w.text for w in words)
+        flags = list(self.flags if flags is None else flags)
+        return Segment(self.id, words[0].start, words[-1].end, text, words, flags=flags,
+                       speaker=self.speaker)  # fmt: skip
+
 
 @dataclass
 class Provenance:
