@@ -296,15 +296,19 @@ def test_halves_of_two_sentences_are_not_one_quote(worn_tape):
 
 
 def test_the_weakest_stretch_is_the_run_of_words_not_heard():
-    """Word gaps of a quote whose second half is not there, and of one with two changed words
-    apart: a run of unheard words decides, scattered ones are trimmed away."""
+    """Word gaps of a quote with four words in a row not there, and of one with two changed
+    words apart: a run of unheard words decides, scattered ones are trimmed away. Runs of 0.4
+    of the words (five) would each take a heard word in and pass."""
     from align.quotes import _Search
 
     search = _Search.__new__(_Search)
     search.o = QuoteOptions()
-    spliced = [1.5, 1.2, 1.4, 1.1, 1.3, 1.6, -0.3, 0.1, -0.5, 0.0, -0.2, 0.2]
+    spliced = [1.5, 1.2, 1.4, 1.1, 1.3, 1.6, 1.2, -0.3, 0.1, -0.5, 0.0, 1.4]
     first, end, gap = search.weakest_stretch(spliced)
-    assert (first, end) == (6, 11) and gap < search.o.stretch_gap
+    assert (first, end) == (7, 11) and gap < search.o.stretch_gap
+    search.o = QuoteOptions(stretch_share=0.4)
+    assert search.weakest_stretch(spliced)[2] > search.o.stretch_gap
+    search.o = QuoteOptions()
     changed = [1.5, -1.2, 1.4, 1.1, 1.3, 1.6, 1.2, -0.9, 1.0, 1.3, 1.1, 1.2]
     assert search.weakest_stretch(changed)[2] > 1.0
     assert search.weakest_stretch([]) == (0, 0, float("-inf"))
