@@ -7,7 +7,6 @@ folder, checked against the size and SHA-256 recorded here, and reused from then
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import importlib.util
 import logging
@@ -209,11 +208,13 @@ def load(
     device, compute_type = device_settings(device, compute_type)
     threads = cpu_threads or _defaults["cpu_threads"] or os.cpu_count() or 1
     key = (resolve(spec), device, compute_type, threads)
-    model = _load(*key)
-    if id(model) in _sampled:  # its samples would depend on what it decoded before
-        _sampled.discard(id(model))
-        _load.cache_clear()
+    model = _loaded.pop(key, None)
+    if model is None or id(model) in _sampled:  # a sampled one: its samples would depend
+        _sampled.discard(id(model))  # on what it decoded before
         model = _load(*key)
+    _loaded[key] = model  # the most recently used last
+    while len(_loaded) > KEEP_MODELS:
+        del _loaded[next(iter(_loaded))]
     return model
 
 
@@ -226,6 +227,10 @@ def load(
 # decoded the same way every time on a given machine.
 SAMPLING_SEED = 1988
 _sampled: set[int] = set()
+# Models kept loaded, by (source, device, compute type, threads): a transcription and its
+# translation, or the aligner's and a batch's, without reloading; a sampled one alone is rebuilt.
+KEEP_MODELS = 2
+_loaded: dict[tuple, object] = {}
 
 
 def note_sampled(model) -> None:
@@ -233,7 +238,6 @@ def note_sampled(model) -> None:
     _sampled.add(id(model))
 
 
-@functools.lru_cache(maxsize=2)
 def _load(source: ModelSource, device: str, compute_type: str, threads: int):
     import ctranslate2
     from faster_whisper import WhisperModel  # heavy import, only when a model is needed
