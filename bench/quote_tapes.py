@@ -2,18 +2,20 @@
 
 The tapes are bench/tapes.py's (``real``: recordings 1 and 2 with every sentence hand-marked;
 ``long``: 40 minutes with marked untouched copies of 1 and 2 among speed- and pitch-shifted
-filler). Each tape is transcribed first with Navar's own pipeline (transcribe.engine.run, the
+filler; ``held_out``: recordings 3 and 4 as ``real`` has 1 and 2, material the thresholds were
+not set on). Each tape is transcribed first with Navar's own pipeline (transcribe.engine.run, the
 defaults), as a recording without a human transcript would be, and the transcript is cached in
 the work folder (``<tape>.asr.json``), so later runs go straight to the quotes.
 
 Quotes, deterministic (seed 7): whole marked sentences of 5 to 40 words, exact and with a fifth
 of the words replaced by words of other sentences on the tape (``changed``); absent quotes are
-sentences of recordings 3 and 4, which are not on the 5-minute tapes (on the 40-minute tape,
-where 3 and 4 are filler, made-up Persian sentences instead). Spliced quotes join the first half
-of one marked sentence of 8 or more words to the second half of another: every word is on the
-tape, but never in that order, so a match is a false one. A present quote counts as found
-within 0.3 s when the top match's start and end are both within 0.3 s of a marked copy of the
-sentence (a sentence spoken several times on the long tape may be found at any marked copy).
+sentences of the recordings not on the tape (3 and 4 for ``real``, 1 and 2 for ``held_out``; on
+the 40-minute tape, where all four are, made-up Persian sentences instead). Spliced quotes
+join the first half of one marked sentence of 8 or more words to the second half of another:
+every word is on the tape, but never in that order, so a match is a false one. A present quote
+counts as found within 0.3 s when the top match's start and end are both within 0.3 s of a
+marked copy of the sentence (a sentence spoken several times on the long tape may be found at
+any marked copy).
 Seconds per query are wall time on a shared machine (the machine load is printed).
 
 One process per tape, one AudioSession and one scorer per tape, as `navar serve` holds them: the
@@ -117,7 +119,7 @@ def cases(tape, n: int, n_absent: int, n_spliced: int = 0) -> list[tuple[str, st
     out = [("exact", t, copies[t]) for t in picks]
     out += [("changed", changed(t, rng, pool), copies[t]) for t in picks]
     on_tape = {ln.text for ln in tape.lines if ln.start is not None}
-    others = [x for k in (3, 4) for x in tapes._lines_of(k) if x not in on_tape]
+    others = [x for k in (3, 4, 1, 2) for x in tapes._lines_of(k) if x not in on_tape]
     others = [x for x in others if 5 <= len(x.split()) <= 40]
     absent = rng.sample(others, min(n_absent, len(others))) if others else []
     absent = absent or MADE_UP[:n_absent]
