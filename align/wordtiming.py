@@ -59,6 +59,15 @@ def squeezed_tail(words) -> bool:
     return words[-1].end - words[j].end < 0.5 * est
 
 
+def squeezed_run(words, shorter_than: float) -> int:
+    """The longest run of consecutive words the path gave (almost) no time: it skipped them."""
+    longest = run = 0
+    for w in words:
+        run = run + 1 if w.end - w.start < shorter_than else 0
+        longest = max(longest, run)
+    return longest
+
+
 def estimated_start(words) -> float:
     """Where a forced text starts by the bulk of its words: each word's start less the spoken
     length of the words before it, the median of those (first words stretched back over other
