@@ -169,16 +169,6 @@ class QuoteOptions:
     # second word stretched 2.6 x) and one 4.3 s early (its first three words on the sentence
     # before, the fourth stretched over 4 s), bench/quote_tapes.py.
     early_start_s: float = 0.5
-    # No quote takes longer to say than path_factor x its spoken length + path_extra_s
-    # (wordtiming.spoken_length): a longer span ran back over other speech and is cut back
-    # to the last clear pause within that reach. And a path that ends further than that after
-    # where the quote was looked for may have put its words on similar ones later in the
-    # window: the window is heard again only up to there, and that alignment is taken if the
-    # quote counts as heard on it (the held-out tape, bench/quote_tapes.py: an exact 7-word
-    # quote put 23 s late on a sentence with two of its words, and an 8-word one refused when
-    # the check without a prefix ran 24 s on; found at their place with this).
-    path_factor: float = 2.0
-    path_extra_s: float = 2.0
     # Quotes whose spoken length is estimated above long_quote_s are searched as pieces of about
     # long_piece_s (teacher forcing sees 30 s at a time), each starting at most chain_gap_s
     # after the one before ends.
@@ -392,11 +382,6 @@ class _Search:
             return o.present_gap
         return max(o.present_gap_min, o.present_gap * math.sqrt(o.present_words / n))
 
-    def until(self, query: str, start: float) -> float:
-        """The latest a quote said from ``start`` can end (``path_factor``)."""
-        said = sum(spoken_length(w) for w in query.split())
-        return start + self.o.path_factor * said + self.o.path_extra_s
-
     def window(self, t: float) -> float:
         # On a grid, so that nearby guesses share one encoded window.
         g = self.o.window_grid_s
@@ -588,12 +573,12 @@ def _candidate(search: _Search, query: str, guess: float, nulls: _Null, prefix=T
     null = nulls.mean
     need = search.needed(query)
     win = search.window(guess - o.lead_s)
-    best = (_align_near(search, query, win, guess, null), win, "")
+    best = (spotter.align(query, win), win, "")
     # A promising guess is tried again from further back, with the words heard there as a
     # prefix (a garbled prefix can hurt a short quote, so the better of the two counts).
     if prefix and search.score(best[0]) - null >= o.sweep_gap:
         win = search.window(guess - o.prefix_back_s)
-        a, heard = _align_after_heard(search, query, win, guess - 0.15, null)
+        a, heard = _align_after_heard(search, query, win, guess - 0.15)
         if heard and a.words and search.score(a) > search.score(best[0]):
             best = (a, win, heard)
     aligned, win, prefix = best
@@ -611,13 +596,13 @@ def _candidate(search: _Search, query: str, guess: float, nulls: _Null, prefix=T
         win2 = search.window(est - 1.0)
         prefix2 = _heard_before(search, win2, est - 0.15)
         if prefix2 or win2 != win:  # an earlier window too: the quote may start before this one
-            again = _align_near(search, query, win2, est, null, prefix2)
+            again = spotter.align(query, win2, prefix=prefix2)
             # Unless that path is broken: its first word may soak up only the lead-in.
             sound = again.words and _lead_in_ok(again.words[0], win2 if not prefix2 else None)
             again_gap = search.score(again) - null if sound else -math.inf
             if again_gap >= need:
                 aligned, gap, win, prefix = again, max(gap, again_gap), win2, prefix2
-    again = _reanchor(search, query, aligned, null)
+    again = _reanchor(search, query, aligned)
     if again and search.score(again[0]) - null >= need:
         aligned, win, prefix = again
         gap = max(gap, search.score(aligned) - null)
@@ -630,11 +615,12 @@ def _candidate(search: _Search, query: str, guess: float, nulls: _Null, prefix=T
     # alignment: it may have run on over the talk after it.
     end = ran_on(words, energy, o.edges) or repair_end(words, energy, o.edges)
     said = sum(spoken_length(w) for w in query.split())
-    longest = search.until(query, 0.0)
-    if end - start > longest:
+    if end - start > 2 * said + 2.0:
         # No quote takes that long to say: its start ran back over other speech (changed
         # words let the path do that). It begins after the last clear pause within reach.
-        after_pause = energy.last_onset(end - longest, end - 0.6 * said, pause=o.edges.lead_pause_s)
+        after_pause = energy.last_onset(
+            end - 2 * said - 2.0, end - 0.6 * said, pause=o.edges.lead_pause_s
+        )
         start = after_pause if after_pause is not None else end - 1.2 * said
     if end <= start or end - start > WINDOW_S:
         return None
@@ -643,7 +629,7 @@ def _candidate(search: _Search, query: str, guess: float, nulls: _Null, prefix=T
     plain_win = search.window(start - o.lead_s)
     judged = [aligned]
     if prefix or plain_win != win:
-        plain = _align_near(search, query, plain_win, start, null)
+        plain = spotter.align(query, plain_win)
         judged.append(plain)
         gap = min(gap, search.score(plain) - null) if plain.words else gap
         # Near the end of a recording windows are clamped to start earlier, so the plain
@@ -682,37 +668,23 @@ def _candidate(search: _Search, query: str, guess: float, nulls: _Null, prefix=T
     return gap, m
 
 
-def _align_near(search: _Search, query: str, win: float, start: float, null: float, prefix=""):
-    """The quote forced onto the window at ``win``, looked for from ``start``. A path that runs
-    on past where the quote could end (``_Search.until``) may have put the words on similar
-    ones later in the window: the window is heard again only up to there, and that alignment
-    is taken if the quote counts as heard on it (``_Search.needed``)."""
-    a = search.spotter.align(query, win, prefix=prefix)
-    until = search.until(query, start)
-    if a.words and a.words[-1].start > until:
-        held = search.spotter.align(query, win, prefix=prefix, until=until)
-        if held.words and search.score(held) - null >= search.needed(query):
-            log.debug("%s: heard by %.2f, not at %.2f", query[:30], until, a.words[-1].start)
-            return held
-    return a
-
-
-def _align_after_heard(search: _Search, query: str, win: float, until: float, null: float):
+def _align_after_heard(search: _Search, query: str, win: float, until: float):
     """(alignment, prefix): the quote forced onto the window at ``win`` after the words the
     track heard between ``win`` and ``until``. Recognised word times are rough, so the last
     one or two of those words may be the quote's own first words, garbled: the prefix that
     leaves the quote its best score is taken."""
+    spotter = search.spotter
     heard = _heard_before(search, win, until).split()
     best = None
     for k in range(min(3, len(heard) + 1)):
         prefix = " ".join(heard[: len(heard) - k])
-        a = _align_near(search, query, win, until, null, prefix)
+        a = spotter.align(query, win, prefix=prefix)
         if a.words and (best is None or search.score(a) > search.score(best[0])):
             best = (a, prefix)
-    return best or (_align_near(search, query, win, until, null), "")
+    return best or (spotter.align(query, win), "")
 
 
-def _reanchor(search: _Search, query: str, aligned, null: float):
+def _reanchor(search: _Search, query: str, aligned):
     """Align again when the quote's first words are squeezed or stretched, or start well
     before where the bulk of its words put the start (``early_start_s``).
 
@@ -734,7 +706,7 @@ def _reanchor(search: _Search, query: str, aligned, null: float):
             return None
         i = len(aligned.words) - 1
     win = search.window(start - 1.0)
-    a, prefix = _align_after_heard(search, query, win, start - 0.15, null)
+    a, prefix = _align_after_heard(search, query, win, start - 0.15)
     # The anchor word must stay where it was: a path that moved it elsewhere found something
     # else in the new window (the quote's words spoken again later, or a near miss).
     if len(a.words) <= i or abs(a.words[i].start - aligned.words[i].start) > 1.0:

@@ -143,8 +143,7 @@ class AudioSession:
     # --- encoder outputs -------------------------------------------------------------------
 
     def encoded(self, key: tuple, compute, store=None, load=None):
-        """The encoder output for ``key`` ((scorer name, window start ms or "start-end" ms for a
-        window heard only up to its end, reversed)), kept in
+        """The encoder output for ``key`` ((scorer name, window start ms, reversed)), kept in
         memory for the last few windows (a cursor walk and a quote's sweep revisit them) and,
         when ``store``/``load`` convert it to and from an array, on disk in the cache folder
         (float16: half the size, scores unchanged to the third decimal), so that the next

@@ -72,19 +72,15 @@ class Spotter:
         latest = self.duration - 1.0
         return round(max(0.0, min(start, latest)), 2)
 
-    def encode(self, start: float, reverse: bool = False, end: float | None = None):
-        """The window at ``start``; with ``end``, only the audio up to then is heard (the rest
-        is silence, as in Whisper's last chunk of a recording)."""
+    def encode(self, start: float, reverse: bool = False):
         stopping.check()  # each window is a model step: the caller may have given up
         name = self.scorer.name
         if self.window_s != WINDOW_S:  # another input length, another encoder output
             name = f"{name} ({self.window_s:g} s windows)"
-        stop = start + self.window_s if end is None else min(end, start + self.window_s)
-        at = int(round(start * 1000))
-        key = (name, at if end is None else f"{at}-{int(round(stop * 1000))}", reverse)
+        key = (name, int(round(start * 1000)), reverse)
 
         def compute():
-            chunk = self.session.samples(start, stop)
+            chunk = self.session.samples(start, start + self.window_s)
             if reverse:  # same voice, room and loudness, but no words: a null for scoring
                 chunk = np.ascontiguousarray(chunk[::-1])
             return self.scorer.encode(chunk, self.window_s)
@@ -98,23 +94,14 @@ class Spotter:
     def tokens(self, text: str) -> list[int]:
         return self.scorer.tokens(text)
 
-    def align(
-        self,
-        text: str,
-        start: float,
-        prefix: str = "",
-        reverse: bool = False,
-        until: float | None = None,
-    ) -> Alignment:
+    def align(self, text: str, start: float, prefix: str = "", reverse: bool = False) -> Alignment:
         """Force ``prefix + text`` onto the window at ``start``; score and time ``text`` only.
 
         The alignment path must begin at the window's first frame, so whatever speech precedes
-        the text in the window is best given as ``prefix`` (it soaks up that audio). With
-        ``until``, the window holds only the audio up to then: the text is scored and placed
-        on that stretch alone.
+        the text in the window is best given as ``prefix`` (it soaks up that audio).
         """
         start = self.clamp(start)
-        encoded, frames = self.encode(start, reverse, until)[:2]
+        encoded, frames = self.encode(start, reverse)[:2]
         pre = self.tokens(prefix) if prefix.strip() else []
         body = self.tokens(text)
         if not body:

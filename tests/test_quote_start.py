@@ -30,7 +30,7 @@ def test_a_quote_whose_first_words_ran_back_over_the_sentence_before_starts_wher
 
     early = search.spotter.align(quote, 1.0)
     assert early.words[0].start < said_at - 3.0  # the shape above, as the path gives it
-    again = _reanchor(search, quote, early, -9.0)
+    again = _reanchor(search, quote, early)
     assert again is not None
     aligned, window, prefix = again
     assert abs(aligned.words[0].start - said_at) < 0.05 and prefix == ""
@@ -42,4 +42,4 @@ def test_a_quote_whose_first_words_ran_back_over_the_sentence_before_starts_wher
 def test_a_quote_aligned_where_it_is_said_is_left_alone():
     quote = _line(1, 10)
     search = _search([(_line(2, 6), 2.0), (quote, 12.0)])
-    assert _reanchor(search, quote, search.spotter.align(quote, 11.0), -9.0) is None
+    assert _reanchor(search, quote, search.spotter.align(quote, 11.0)) is None
