@@ -10,11 +10,11 @@ from align.quotes import QuoteOptions, _candidate, _Null, _Search
 from align.spotting import Spotter
 
 
-def _found(scorer_class, script, query, guess, null_below=0.0, **options):
+def _found(script, query, guess, null_below=0.0, **options):
     """_candidate's (gap, match) for ``query`` looked for at ``guess``; the null scores each
     word ``null_below`` under a word the scorer does not hear."""
     session = _Session(np.zeros(60 * 16000, np.float32))
-    search = _Search(Spotter(scorer_class(session, script), session), [], QuoteOptions(**options))
+    search = _Search(Spotter(ScriptScorer(session, script), session), [], QuoteOptions(**options))
     null = math.log(MISSED) - null_below
     return _candidate(search, query, guess, _Null(null, [null] * len(query.split())))
 
@@ -27,9 +27,9 @@ def test_a_quote_whose_second_half_the_path_skips_is_not_heard_there():
     a, b = _line(1).split(), _line(2).split()
     script = [(" ".join(b), 2.0), (" ".join(a), 9.0)]
     spliced = " ".join(a[:6] + b[6:])
-    gap, match = _found(ScriptScorer, script, spliced, 9.0, null_below=1.0)
+    gap, match = _found(script, spliced, 9.0, null_below=1.0)
     assert gap > QuoteOptions().present_gap and match is None
-    skipped = _found(ScriptScorer, script, spliced, 9.0, null_below=1.0, squeezed_words=99)[1]
+    skipped = _found(script, spliced, 9.0, null_below=1.0, squeezed_words=99)[1]
     assert skipped is not None and skipped.details["weakest_stretch"]["gap"] > 0.9
-    whole = _found(ScriptScorer, script, " ".join(a), 9.0, null_below=1.0)[1]
+    whole = _found(script, " ".join(a), 9.0, null_below=1.0)[1]
     assert whole is not None and abs(whole.start - 9.0) < 0.05
