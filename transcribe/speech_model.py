@@ -209,12 +209,14 @@ def load(
     threads = cpu_threads or _defaults["cpu_threads"] or os.cpu_count() or 1
     key = (resolve(spec), device, compute_type, threads)
     model = _loaded.pop(key, None)
-    if model is None or id(model) in _sampled:  # a sampled one: its samples would depend
-        _sampled.discard(id(model))  # on what it decoded before
+    # A model that has sampled is rebuilt: its samples would depend on what it decoded before.
+    if model is None or id(model) in _sampled:
+        _sampled.discard(id(model))
         model = _load(*key)
     _loaded[key] = model  # the most recently used last
     while len(_loaded) > KEEP_MODELS:
-        del _loaded[next(iter(_loaded))]
+        # Forget its mark too: a later model may be given the same id.
+        _sampled.discard(id(_loaded.pop(next(iter(_loaded)))))
     return model
 
 
