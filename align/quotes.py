@@ -353,11 +353,14 @@ class _Search:
             return -math.inf
         return statistics.fmean(x[: max(1, math.ceil(len(x) * (1 - self.o.trim_worst)))])
 
+    def _dropped(self, n: int) -> int:
+        """How many of n words the trimmed means leave out (``trim_worst``, one kept)."""
+        return min(n - 1, math.floor(n * self.o.trim_worst + 0.5))
+
     def _trimmed(self, words: list[list[float]]) -> float:
         """Mean of the words' tokens without the worst ``trim_worst`` share of the words."""
         words = sorted(words, key=statistics.fmean)
-        drop = min(len(words) - 1, math.floor(len(words) * self.o.trim_worst + 0.5))
-        return statistics.fmean(x for w in words[drop:] for x in w)
+        return statistics.fmean(x for w in words[self._dropped(len(words)) :] for x in w)
 
     def word_scores(self, a) -> list[float]:
         """Each of the quote's words' mean token log probability."""
@@ -371,7 +374,7 @@ class _Search:
         if not n:
             return 0, 0, -math.inf
         w = min(n, max(self.o.stretch_words, math.ceil(n * self.o.stretch_share)))
-        drop = min(w - 1, math.floor(w * self.o.trim_worst + 0.5))
+        drop = self._dropped(w)
         return min(((i, i + w, statistics.fmean(sorted(gaps[i : i + w])[drop:]))
                     for i in range(n - w + 1)), key=lambda x: x[2])  # fmt: skip
 
