@@ -312,3 +312,33 @@ def test_the_weakest_stretch_is_the_run_of_words_not_heard():
     changed = [1.5, -1.2, 1.4, 1.1, 1.3, 1.6, 1.2, -0.9, 1.0, 1.3, 1.1, 1.2]
     assert search.weakest_stretch(changed)[2] > 1.0
     assert search.weakest_stretch([]) == (0, 0, float("-inf"))
+
+
+@pytest.mark.shared_data
+def test_a_quote_whose_second_half_is_said_elsewhere_says_where(worn_tape):
+    """The first half of the last sentence and the second half of the one before it. With the
+    per-word rules off, it passes where its first half is spoken. Its second half, barely heard
+    there, is heard well where the transcript has it: the quote joins two places, and the note
+    says where each is. The last sentence itself passes."""
+    from align.quotes import _candidate, _null_score, _Search
+    from align.spotting import Spotter
+    from transcribe.transcript import Provenance, Segment, Track
+
+    tape, session, scorer = worn_tape
+    spoken = [x for x in tape.lines if x.start is not None]
+    a, b = spoken[-1].text.split(), spoken[-2].text.split()
+    spliced = " ".join(a[: len(a) // 2] + b[len(b) // 2 :])
+    segs = [Segment(f"s{i}", x.start, x.end, x.text) for i, x in enumerate(spoken)]
+    track = Track("fa.asr", "t", "fa", "asr", Provenance(software="test"), segs)
+    loose = QuoteOptions(limit=1, stretch_gap=-99.0, squeezed_words=99)
+    search = _Search(Spotter(scorer, session), [track], loose)
+    windows = search.spotter.windows(loose.scan_hop_s)
+    found = _candidate(search, spliced, spoken[-1].start, _null_score(search, spliced, windows))
+    assert found is not None and found[0] >= search.needed(spliced) and found[1] is None
+    (note,) = search.notes
+    assert note["words"][1] == len(a) // 2 + len(b) - len(b) // 2
+    assert note["words"][0] > len(a) // 2 - 2  # the unheard run may take a weak word before
+    assert spoken[-2].start < note["at"] < spoken[-2].end and note["gap"] >= loose.split_gap
+    assert abs(note["here"][0] - spoken[-1].start) < 0.5
+    whole = spoken[-1].text
+    assert _candidate(search, whole, spoken[-1].start, _null_score(search, whole, windows))[1]

@@ -107,6 +107,7 @@ def find(rec_id: str):
         query=query,
         matches=[m.to_dict() for m in result.matches],
         provenance=result.provenance,
+        **({"notes": result.notes} if result.notes else {}),
     )
 
 

@@ -83,6 +83,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "take a while)…",
         "quote_not_found": "The quote was not found.",
         "quote_not_found_why": "The quote was not found ({error}).",
+        "quote_split": "Not said as quoted: words {first}–{last} are said at {at}, the rest at "
+        "{here}.",
         "no_match": "No match in this transcript.",
         "matches": "{n} matches.",
         "one_match": "1 match.",
@@ -203,6 +205,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "searching_audio": "در متن نوشته‌شده نیست؛ جستجو در خود صدا (ممکن است طول بکشد)…",
         "quote_not_found": "نقل‌قول پیدا نشد.",
         "quote_not_found_why": "نقل‌قول پیدا نشد ({error}).",
+        "quote_split": "این نقل‌قول این‌گونه گفته نشده است: واژه‌های {first} تا {last} در {at} "
+        "گفته شده‌اند و بقیه در {here}.",
         "no_match": "در این متن پیدا نشد.",
         "matches": "{n} مورد پیدا شد.",
         "one_match": "۱ مورد پیدا شد.",

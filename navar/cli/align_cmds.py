@@ -10,7 +10,7 @@ import click
 from align import citation as citations
 from align.clip import clip_citation, write_clip
 from align.forced import align_reference
-from align.quotes import QuoteOptions, search_quotes
+from align.quotes import QuoteOptions, describe_note, search_quotes
 from align.translation import align_translation
 from transcribe import atomic, denoise, subtitles
 from transcribe.archive import valid_track_id
@@ -68,6 +68,8 @@ def find(
     if as_json:
         out = {"recording": rec_id, "query": quote, "matches": [m.to_dict() for m in matches],
                "provenance": result.provenance}  # fmt: skip
+        if result.notes:
+            out["notes"] = result.notes
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
     else:
         for m in matches:
@@ -79,6 +81,8 @@ def find(
                 click.echo(f"    {m.source_track}: {m.source_text}")
     if not matches:
         click.echo(f"navar: the quote was not found in recording {rec_id}", err=True)
+        for note in result.notes:
+            click.echo(f"    {describe_note(note)}", err=True)
         ctx.exit(1)
 
 

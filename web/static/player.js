@@ -1084,7 +1084,16 @@
       if (!r.ok) throw new Error(body.error || `HTTP ${r.status}`);
       const best = body.matches[0];
       if (!best) {
-        say(tr("quote_not_found"));
+        // Refused because part of it is said elsewhere: say where each part is.
+        const split = (body.notes || [])[0];
+        if (split) {
+          say(tr("quote_split", {
+            first: digits(split.words[0]), last: digits(split.words[1]),
+            at: shownClock(split.at), here: shownClock(split.here[0]),
+          }));
+        } else {
+          say(tr("quote_not_found"));
+        }
         return;
       }
       say("");
