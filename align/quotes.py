@@ -131,15 +131,17 @@ class QuoteOptions:
     squeezed_words: int = 3
     squeezed_s: float = 0.05
     # And the words at its ends must not be heard somewhere else instead. A quote whose first
-    # or last split_words or more words are each heard here less than split_weak_gap over
-    # their null is checked where the tracks have those words (split_hits text matches per
-    # track, away from here): if they beat their null there by split_gap, the quote joins
-    # words said in two places, and is refused here (the answer's notes say where each part
-    # is). Spliced quotes still matched on the held-out tapes (bench/quote_tapes.py): their
-    # unheard part scored 1.2-2.6 at its own place; the weak end runs of changed quotes found
-    # within 0.3 s scored at most 0.5 at theirs (their changed words are said nowhere).
-    split_words: int = 3
-    split_weak_gap: float = 0.7
+    # or last split_words or more words are heard here less than split_weak_gap over their
+    # null (on average) is checked where the tracks have those words (split_hits text matches
+    # per track, away from here): if they beat their null there by split_gap, the quote joins
+    # words said in two places, and is refused here and wherever overlaps here (the answer's
+    # notes say where each part is). Spliced quotes still matched on the held-out tapes
+    # (bench/quote_tapes.py): their unheard part scored 1.2-2.7 at its own place; the weak
+    # end runs of present quotes found within 0.3 s scored at most 0.5 at their best text
+    # match elsewhere, except three words: the first three of an exact quote (on a murmur
+    # here) scored 1.9 where they are said in another sentence. Hence four words at least.
+    split_words: int = 4
+    split_weak_gap: float = 0.3
     split_gap: float = 1.0
     split_hits: int = 3
     stretch_words: int = 4
@@ -375,6 +377,7 @@ class _Search:
         self.words = {t.id: textmatch.timed_words(t) for t in tracks}
         self.o = options
         self.notes: list[dict] = []  # places refused because a part is heard elsewhere
+        self.split_places: list[tuple[str, float, float]] = []  # (text, start, end) of those
 
     def score(self, a) -> float:
         """Mean log probability of the quote's tokens without the worst ``trim_worst`` share
@@ -694,6 +697,10 @@ def _candidate(search: _Search, query: str, guess: float, nulls: _Null, prefix=T
         log.debug("%.2f-%.2f: gap %.2f, but words %d-%d of the quote are not heard (%.2f)",
                   start, end, gap, first + 1, last, weakest)  # fmt: skip
         return gap, None
+    # A place refused because part of the quote is said elsewhere stays refused, however
+    # another alignment of it scores its words.
+    if any(q == query and a < end and start < b for q, a, b in search.split_places):
+        return gap, None
     elsewhere = _heard_elsewhere(search, query, word_gaps, start, end)
     if elsewhere is not None:
         a, b, at, there = elsewhere
@@ -701,6 +708,7 @@ def _candidate(search: _Search, query: str, guess: float, nulls: _Null, prefix=T
                   start, end, gap, a + 1, b, at, there)  # fmt: skip
         note = {"words": [a + 1, b], "at": round(at, 3), "gap": round(there, 3),
                 "here": [round(start, 3), round(end, 3)]}  # fmt: skip
+        search.split_places.append((query, start, end))
         if note not in search.notes:
             search.notes.append(note)
         return gap, None
@@ -729,11 +737,15 @@ def _heard_elsewhere(search: _Search, query: str, gaps: list[float], start: floa
     o, words = search.o, query.split()
     if len(words) != len(gaps):
         return None  # the path's words are not the quote's as written: no run to name
-    weak = [g < o.split_weak_gap for g in gaps]
-    lead = next((i for i, w in enumerate(weak) if not w), len(weak))
-    tail = next((i for i, w in enumerate(reversed(weak)) if not w), len(weak))
-    a, b = (0, lead) if lead >= tail else (len(weak) - tail, len(weak))
-    if b - a < o.split_words or b - a == len(words):
+    # The longest run from either end whose words beat their null by less than split_weak_gap
+    # on average (one word's noisy null must not cut the run short).
+    n, a, b = len(gaps), 0, 0
+    for k in range(o.split_words, n):
+        if k > b - a and statistics.fmean(gaps[:k]) < o.split_weak_gap:
+            a, b = 0, k
+        if k > b - a and statistics.fmean(gaps[n - k :]) < o.split_weak_gap:
+            a, b = n - k, n
+    if b == 0:
         return None
     run = " ".join(words[a:b])
     null = None
