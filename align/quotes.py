@@ -135,11 +135,11 @@ class QuoteOptions:
     # null (on average) is checked where the tracks have those words (split_hits text matches
     # per track, away from here): if they beat their null there by split_gap, the quote joins
     # words said in two places, and is refused here and wherever overlaps here (the answer's
-    # notes say where each part is). Spliced quotes still matched on the held-out tapes
-    # (bench/quote_tapes.py): their unheard part scored 1.2-2.7 at its own place; the weak
+    # notes say where each part is). Spliced quotes that matched before this check
+    # (bench/quote_tapes.py): their unheard part scored 1.35-2.7 at its own place; the weak
     # end runs of present quotes found within 0.3 s scored at most 0.5 at their best text
-    # match elsewhere, except three words: the first three of an exact quote (on a murmur
-    # here) scored 1.9 where they are said in another sentence. Hence four words at least.
+    # match elsewhere, except three words: the first three of an exact quote (0.08 here)
+    # scored 1.9 where they are said in another sentence. Hence four words at least.
     split_words: int = 4
     split_weak_gap: float = 0.3
     split_gap: float = 1.0
