@@ -40,7 +40,14 @@ def worn(tmp_path_factory, model):
 
 @pytest.fixture(scope="module")
 def server(worn, tmp_path_factory):
-    live = player_tests.LiveServer(worn[0].root, tmp_path_factory.mktemp("peaks"))
+    from align.quotes import QuoteOptions
+
+    # No sweep of the best window after the text candidate is refused (the default search ends
+    # the same way here, with the same note, but encodes three times as many windows).
+    options = QuoteOptions(sweep_gap=99.0)
+    live = player_tests.LiveServer(
+        worn[0].root, tmp_path_factory.mktemp("peaks"), {"QUOTE_OPTIONS": options}
+    )
     yield live
     live.close()
 
