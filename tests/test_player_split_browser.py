@@ -10,7 +10,7 @@ import pytest
 import test_player_browser as player_tests
 from conftest import ROOT
 
-pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
+pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.shared_data]
 
 browser = player_tests.browser
 page = player_tests.page
