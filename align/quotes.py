@@ -763,8 +763,9 @@ def _heard_elsewhere(search: _Search, query: str, gaps: list[float], start: floa
             at = max(there.words[0].start, estimated_start(there.words))
             if start - o.lead_s < at < end + o.lead_s:
                 continue  # the path came back here after all
-            if search.score(there) - null >= o.split_gap:
-                return a, b, at, search.score(there) - null
+            heard = search.score(there) - null
+            if heard >= o.split_gap:
+                return a, b, at, heard
     return None
 
 
