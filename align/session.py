@@ -143,7 +143,8 @@ class AudioSession:
     # --- encoder outputs -------------------------------------------------------------------
 
     def encoded(self, key: tuple, compute, store=None, load=None):
-        """The encoder output for ``key`` ((scorer name, window start ms, reversed)), kept in
+        """The encoder output for ``key`` ((scorer name, window start ms, reversed[, audio end
+        ms when the window is silenced after it])), kept in
         memory for the last few windows (a cursor walk and a quote's sweep revisit them) and,
         when ``store``/``load`` convert it to and from an array, on disk in the cache folder
         (float16: half the size, scores unchanged to the third decimal), so that the next
@@ -151,9 +152,10 @@ class AudioSession:
         if key in self._encoded:
             self._encoded.move_to_end(key)
             return self._encoded[key]
-        name, start_ms, rev = key
+        name, start_ms, rev = key[:3]
         tag = hashlib.sha256(str(name).encode()).hexdigest()[:12]
-        path = self.cache_dir / "encoder" / tag / f"{start_ms}{'r' if rev else ''}.npy"
+        until = f"-{key[3]}" if len(key) > 3 else ""
+        path = self.cache_dir / "encoder" / tag / f"{start_ms}{'r' if rev else ''}{until}.npy"
         value = None
         if load is not None and path.is_file():
             try:

@@ -72,17 +72,24 @@ class Spotter:
         latest = self.duration - 1.0
         return round(max(0.0, min(start, latest)), 2)
 
-    def encode(self, start: float, reverse: bool = False):
+    def encode(self, start: float, reverse: bool = False, until: float | None = None):
+        """The window at ``start`` encoded (cached); ``until``: silent from there on, so that
+        the decoder hears only what is said before it (quotes.QuoteOptions.split_crop_s)."""
         stopping.check()  # each window is a model step: the caller may have given up
         name = self.scorer.name
         if self.window_s != WINDOW_S:  # another input length, another encoder output
             name = f"{name} ({self.window_s:g} s windows)"
         key = (name, int(round(start * 1000)), reverse)
+        end = start + self.window_s
+        if until is not None and until < min(end, self.duration):  # else nothing to silence
+            key += (int(round(until * 1000)),)
 
         def compute():
-            chunk = self.session.samples(start, start + self.window_s)
+            chunk = self.session.samples(start, min(end, until or end))
             if reverse:  # same voice, room and loudness, but no words: a null for scoring
                 chunk = np.ascontiguousarray(chunk[::-1])
+            if len(key) > 3:  # zeros, as Whisper pads a recording's last window
+                chunk = np.pad(chunk, (0, int(self.window_s * SAMPLE_RATE) - len(chunk)))
             return self.scorer.encode(chunk, self.window_s)
 
         store = getattr(self.scorer, "to_array", None)
@@ -94,14 +101,22 @@ class Spotter:
     def tokens(self, text: str) -> list[int]:
         return self.scorer.tokens(text)
 
-    def align(self, text: str, start: float, prefix: str = "", reverse: bool = False) -> Alignment:
-        """Force ``prefix + text`` onto the window at ``start``; score and time ``text`` only.
+    def align(
+        self,
+        text: str,
+        start: float,
+        prefix: str = "",
+        reverse: bool = False,
+        until: float | None = None,
+    ) -> Alignment:
+        """Force ``prefix + text`` onto the window at ``start`` (silent from ``until``, if
+        given); score and time ``text`` only.
 
         The alignment path must begin at the window's first frame, so whatever speech precedes
         the text in the window is best given as ``prefix`` (it soaks up that audio).
         """
         start = self.clamp(start)
-        encoded, frames = self.encode(start, reverse)[:2]
+        encoded, frames = self.encode(start, reverse, until)[:2]
         pre = self.tokens(prefix) if prefix.strip() else []
         body = self.tokens(text)
         if not body:

@@ -314,6 +314,22 @@ def test_the_weakest_stretch_is_the_run_of_words_not_heard():
     assert search.weakest_stretch([]) == (0, 0, float("-inf"))
 
 
+def test_the_run_looked_for_elsewhere_is_the_one_that_stands_out():
+    """Word gaps of a quote over the first of two sentences (measured on the short worn tape,
+    the audio after the place silenced): its last 11 words are the other sentence's. The
+    longest end run under split_weak_gap takes in 20 of the 21 words, which are said together
+    nowhere; the run that stands out from the rest is the 11."""
+    from align.quotes import _longest_weak_end, _weak_end
+
+    gaps = [-0.4, 1.6, 1.3, -2.1, 2.0, -0.6, 0.1, 1.6, 2.3, 1.7, -2.4, -1.3, -0.4, -1.2, -0.7]
+    gaps += [0.0, -0.2, -0.1, -0.1, 0.1, 0.1]
+    o = QuoteOptions()
+    assert _longest_weak_end(gaps, o) == (0, 20)
+    assert _weak_end(gaps, o) == (10, 21)
+    heard = [1.5, 1.2, 1.4, 1.1, 1.3, 1.6, 1.2, 1.0, 1.1, 1.3]
+    assert _weak_end(heard, o) is None and _weak_end(gaps[:4], o) is None
+
+
 @pytest.mark.shared_data
 def test_a_quote_whose_second_half_is_said_elsewhere_says_where(worn_tape):
     """The first half of the last sentence and the second half of the one before it. With the
@@ -342,3 +358,35 @@ def test_a_quote_whose_second_half_is_said_elsewhere_says_where(worn_tape):
     assert abs(note["here"][0] - spoken[-1].start) < 0.5
     whole = spoken[-1].text
     assert _candidate(search, whole, spoken[-1].start, _null_score(search, whole, windows))[1]
+
+
+@pytest.mark.shared_data
+def test_a_quote_whose_first_half_is_said_just_after_it_is_refused(worn_tape):
+    """The first half of the last sentence and the second half of the one before: the halves
+    are 1.5 s apart, in one 30 s window. Laid over the sentence before, the quote's first words
+    scored as if heard there (the decoder hears the whole window), so it matched. With the
+    audio after the place silenced, they are not heard there; they are heard where the
+    transcript has them, and the note says so. Without the silencing it is a match."""
+    from align.quotes import _candidate, _null_score, _Search
+    from align.spotting import Spotter
+    from transcribe.transcript import Provenance, Segment, Track
+
+    tape, session, scorer = worn_tape
+    spoken = [x for x in tape.lines if x.start is not None]
+    a, b = spoken[-1].text.split(), spoken[-2].text.split()
+    spliced = " ".join(a[: len(a) // 2] + b[len(b) // 2 :])
+    segs = [Segment(f"s{i}", x.start, x.end, x.text) for i, x in enumerate(spoken)]
+    track = Track("fa.asr", "t", "fa", "asr", Provenance(software="test"), segs)
+    results = {}
+    for crop in (QuoteOptions().split_crop_s, 99.0):
+        search = _Search(Spotter(scorer, session), [track], QuoteOptions(split_crop_s=crop))
+        nulls = _null_score(search, spliced, search.spotter.windows(search.o.scan_hop_s))
+        results[crop] = _candidate(search, spliced, spoken[-2].start, nulls), search.notes
+    (gap, match), (note,) = results[QuoteOptions().split_crop_s]
+    assert match is None and gap >= search.needed(spliced)
+    assert note["words"][0] == 1 and note["words"][1] >= len(a) // 2
+    assert spoken[-1].start - 0.5 < note["at"] < spoken[-1].end
+    assert note["gap"] >= search.o.split_gap
+    assert abs(note["here"][0] - spoken[-2].start) < 0.5
+    (_, match), notes = results[99.0]
+    assert match is not None and not notes
