@@ -801,15 +801,18 @@ def _longest_weak_end(gaps: list[float], o: QuoteOptions) -> tuple[int, int] | N
 
 def _weak_end(gaps: list[float], o: QuoteOptions) -> tuple[int, int] | None:
     """(first, end) of the run of at least ``split_words`` words at either end of the quote
-    that beats its null by less than ``split_weak_gap`` on average (one word's noisy null must
-    not decide) and stands out most from the rest: the difference of the two means, weighted
-    as a two-sample test weighs it (a run of two or three words differs by chance)."""
+    that beats its null by less than ``split_weak_gap`` on average and by its median (one
+    word's noisy null must not decide) and stands out most from the rest: the difference of
+    the two means, weighted as a two-sample test weighs it (a run of two or three words
+    differs by chance)."""
     n, best = len(gaps), None
     for k in range(o.split_words, n):
         for a, b in ((0, k), (n - k, n)):
             run, rest = gaps[a:b], gaps[:a] + gaps[b:]
             mean = statistics.fmean(run)
-            if mean >= o.split_weak_gap:
+            # Most of its words weak too: two changed words beside two heard ones are no run
+            # of words said elsewhere (and changed words may be said elsewhere on the tape).
+            if mean >= o.split_weak_gap or statistics.median(run) >= o.split_weak_gap:
                 continue
             stands_out = (statistics.fmean(rest) - mean) * math.sqrt(k * (n - k) / n)
             if best is None or stands_out > best[0]:
