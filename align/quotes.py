@@ -458,9 +458,9 @@ def _find_in_audio(search: _Search, query: str, limit: int) -> list[QuoteMatch]:
     nulls = _null_score(search, query, windows)
     null = nulls.mean
 
-    need = search.needed(query)
     found = [_candidate(search, query, g, nulls) for g in guesses]
-    if not any(c and c[1] is not None for c in found):
+    matches = _accepted(search, query, found, nulls, limit)
+    if not matches:
         # The recogniser may have mangled the quote beyond recognition: ask the audio where
         # the quote's tokens fit best and, if that window is promising, try starts every
         # sweep_step_s inside it. Every window is scored: no place is skipped.
@@ -477,18 +477,65 @@ def _find_in_audio(search: _Search, query: str, limit: int) -> list[QuoteMatch]:
                 found.append(c)
                 if c and c[1] is not None:
                     covered = c[1].end - o.lead_s
+            matches = _accepted(search, query, found, nulls, limit)
+    return _snap_to_text(search, matches, exact)
 
+
+def _accepted(search: _Search, query: str, found: list, nulls: _Null, limit: int) -> list:
+    """The best candidates that beat the gap needed, at most ``limit`` places apart, each
+    checked last for end words heard only with the audio after it (``split_crop_s``): one
+    encoder pass each, so only for a place about to be returned."""
+    need = search.needed(query)
     matches: list[QuoteMatch] = []
     for gap, m in sorted((c for c in found if c), key=lambda c: -c[0]):
         if gap < need:
             break
         if m is None or any(_overlap(m, k) for k in matches):
             continue  # a part of the quote not heard there, or a place already taken
+        if _split_place(search, query, m.start, m.end) or _said_after(search, query, m, nulls):
+            continue
         m.score = round(1 / (1 + math.exp(-3 * (gap - need))), 3)
         matches.append(m)
         if len(matches) >= limit:
             break
-    return _snap_to_text(search, matches, exact)
+    return matches
+
+
+def _split_place(search: _Search, query: str, start: float, end: float) -> bool:
+    """Was a place overlapping [start, end] refused for this quote, its words said in two
+    places? It stays refused, however another alignment of the quote scores its words."""
+    return any(q == query and a < end and start < b for q, a, b in search.split_places)
+
+
+def _refuse_split(search: _Search, query: str, start: float, end: float, elsewhere) -> None:
+    """Note that the quote joins words said in two places (``_heard_elsewhere``'s answer) and
+    refuse [start, end] for it from now on."""
+    a, b, at, there = elsewhere
+    log.debug("%.2f-%.2f: words %d-%d are heard at %.2f (%.2f), not here",
+              start, end, a + 1, b, at, there)  # fmt: skip
+    note = {"words": [a + 1, b], "at": round(at, 3), "gap": round(there, 3),
+            "here": [round(start, 3), round(end, 3)]}  # fmt: skip
+    search.split_places.append((query, start, end))
+    if note not in search.notes:
+        search.notes.append(note)
+
+
+def _said_after(search: _Search, query: str, m: QuoteMatch, nulls: _Null) -> bool:
+    """Are the quote's end words, forced again with the audio silenced after the place
+    (``split_crop_s``, rounded up to the window grid), barely heard there and heard well
+    elsewhere (``_weak_end``, ``_heard_elsewhere``)? Whisper hears a 30 s window at once, so
+    words said just after the place lifted them. Refused and noted if so."""
+    o = search.o
+    if not search.tracks:
+        return False  # no text says where else the words might be
+    until = math.ceil((m.end + o.split_crop_s) / o.window_grid_s) * o.window_grid_s
+    heard = search.spotter.align(query, search.window(m.start - o.lead_s), until=until)
+    here = _word_gaps(search, [heard], nulls) if heard.words else []
+    run = _weak_end(here, o) if len(here) == len(query.split()) else None
+    elsewhere = _heard_elsewhere(search, query, run, m.start, m.end)
+    if elsewhere is not None:
+        _refuse_split(search, query, m.start, m.end, elsewhere)
+    return elsewhere is not None
 
 
 def _pieces(query: str, o: QuoteOptions) -> list[str]:
@@ -705,32 +752,16 @@ def _candidate(search: _Search, query: str, guess: float, nulls: _Null, prefix=T
         log.debug("%.2f-%.2f: gap %.2f, but words %d-%d of the quote are not heard (%.2f)",
                   start, end, gap, first + 1, last, weakest)  # fmt: skip
         return gap, None
-    # A place refused because part of the quote is said elsewhere stays refused, however
-    # another alignment of it scores its words.
-    if any(q == query and a < end and start < b for q, a, b in search.split_places):
+    if _split_place(search, query, start, end):
         return gap, None
-    # The end words barely heard as aligned (the longest such run), else barely heard with the
-    # audio after the place silenced (the run that stands out most): heard elsewhere instead?
+    # The end words barely heard (the longest such run): heard elsewhere instead? (Then once
+    # more, with the audio after the place silenced, for a place about to be returned:
+    # _said_after.)
     n = len(query.split())  # a path whose words are not the quote's as written names no run
     longest = _longest_weak_end(word_gaps, o) if len(word_gaps) == n else None
     elsewhere = _heard_elsewhere(search, query, longest, start, end)
-    if elsewhere is None:
-        # On the window grid too, so that nearby candidates (a sweep's) share one encoding.
-        until = math.ceil((end + o.split_crop_s) / o.window_grid_s) * o.window_grid_s
-        heard = spotter.align(query, plain_win, until=until)
-        here = _word_gaps(search, [heard], nulls) if heard.words else []
-        run = _weak_end(here, o) if len(here) == n else None
-        if run != longest:
-            elsewhere = _heard_elsewhere(search, query, run, start, end)
     if elsewhere is not None:
-        a, b, at, there = elsewhere
-        log.debug("%.2f-%.2f: gap %.2f, but words %d-%d are heard at %.2f (%.2f), not here",
-                  start, end, gap, a + 1, b, at, there)  # fmt: skip
-        note = {"words": [a + 1, b], "at": round(at, 3), "gap": round(there, 3),
-                "here": [round(start, 3), round(end, 3)]}  # fmt: skip
-        search.split_places.append((query, start, end))
-        if note not in search.notes:
-            search.notes.append(note)
+        _refuse_split(search, query, start, end, elsewhere)
         return gap, None
     track, seg_ids, text, context = _describe(search.tracks, search.words, start, end)
     m = QuoteMatch(

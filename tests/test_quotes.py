@@ -330,6 +330,20 @@ def test_the_run_looked_for_elsewhere_is_the_one_that_stands_out():
     assert _weak_end(heard, o) is None and _weak_end(gaps[:4], o) is None
 
 
+def _last_two_joined(tape):
+    """The tape's spoken lines, the last one's words and the one before's, the quote joining
+    the first half of the last to the second half of the one before, and a track of the
+    lines' own text at their marked times."""
+    from transcribe.transcript import Provenance, Segment, Track
+
+    spoken = [x for x in tape.lines if x.start is not None]
+    a, b = spoken[-1].text.split(), spoken[-2].text.split()
+    joined = " ".join(a[: len(a) // 2] + b[len(b) // 2 :])
+    segs = [Segment(f"s{i}", x.start, x.end, x.text) for i, x in enumerate(spoken)]
+    track = Track("fa.asr", "t", "fa", "asr", Provenance(software="test"), segs)
+    return spoken, a, b, joined, track
+
+
 @pytest.mark.shared_data
 def test_a_quote_whose_second_half_is_said_elsewhere_says_where(worn_tape):
     """The first half of the last sentence and the second half of the one before it. With the
@@ -338,14 +352,9 @@ def test_a_quote_whose_second_half_is_said_elsewhere_says_where(worn_tape):
     says where each is. The last sentence itself passes."""
     from align.quotes import _candidate, _null_score, _Search
     from align.spotting import Spotter
-    from transcribe.transcript import Provenance, Segment, Track
 
     tape, session, scorer = worn_tape
-    spoken = [x for x in tape.lines if x.start is not None]
-    a, b = spoken[-1].text.split(), spoken[-2].text.split()
-    spliced = " ".join(a[: len(a) // 2] + b[len(b) // 2 :])
-    segs = [Segment(f"s{i}", x.start, x.end, x.text) for i, x in enumerate(spoken)]
-    track = Track("fa.asr", "t", "fa", "asr", Provenance(software="test"), segs)
+    spoken, a, b, spliced, track = _last_two_joined(tape)
     loose = QuoteOptions(limit=1, stretch_gap=-99.0, squeezed_words=99)
     search = _Search(Spotter(scorer, session), [track], loose)
     windows = search.spotter.windows(loose.scan_hop_s)
@@ -367,26 +376,25 @@ def test_a_quote_whose_first_half_is_said_just_after_it_is_refused(worn_tape):
     scored as if heard there (the decoder hears the whole window), so it matched. With the
     audio after the place silenced, they are not heard there; they are heard where the
     transcript has them, and the note says so. Without the silencing it is a match."""
-    from align.quotes import _candidate, _null_score, _Search
+    from align.quotes import _accepted, _candidate, _null_score, _Search
     from align.spotting import Spotter
-    from transcribe.transcript import Provenance, Segment, Track
 
     tape, session, scorer = worn_tape
-    spoken = [x for x in tape.lines if x.start is not None]
-    a, b = spoken[-1].text.split(), spoken[-2].text.split()
-    spliced = " ".join(a[: len(a) // 2] + b[len(b) // 2 :])
-    segs = [Segment(f"s{i}", x.start, x.end, x.text) for i, x in enumerate(spoken)]
-    track = Track("fa.asr", "t", "fa", "asr", Provenance(software="test"), segs)
+    spoken, a, b, spliced, track = _last_two_joined(tape)
     results = {}
     for crop in (QuoteOptions().split_crop_s, 99.0):
         search = _Search(Spotter(scorer, session), [track], QuoteOptions(split_crop_s=crop))
         nulls = _null_score(search, spliced, search.spotter.windows(search.o.scan_hop_s))
-        results[crop] = _candidate(search, spliced, spoken[-2].start, nulls), search.notes
-    (gap, match), (note,) = results[QuoteOptions().split_crop_s]
-    assert match is None and gap >= search.needed(spliced)
+        found = _candidate(search, spliced, spoken[-2].start, nulls)
+        # It passes every check made on every candidate ...
+        assert found[1] is not None and found[0] >= search.needed(spliced)
+        # ... and the last one, made on a place about to be returned, decides.
+        results[crop] = _accepted(search, spliced, [found], nulls, 1), search.notes
+    matches, (note,) = results[QuoteOptions().split_crop_s]
+    assert matches == []
     assert note["words"][0] == 1 and note["words"][1] >= len(a) // 2
     assert spoken[-1].start - 0.5 < note["at"] < spoken[-1].end
     assert note["gap"] >= search.o.split_gap
     assert abs(note["here"][0] - spoken[-2].start) < 0.5
-    (_, match), notes = results[99.0]
+    (match,), notes = results[99.0]
     assert match is not None and not notes
