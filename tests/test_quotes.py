@@ -373,10 +373,11 @@ def test_a_quote_whose_second_half_is_said_elsewhere_says_where(worn_tape):
 def test_a_quote_whose_first_half_is_said_just_after_it_is_refused(worn_tape):
     """The first half of the last sentence and the second half of the one before: the halves
     are 1.5 s apart, in one 30 s window. Laid over the sentence before, the quote's first words
-    scored as if heard there (the decoder hears the whole window), so it matched. With the
-    audio after the place silenced, they are not heard there; they are heard where the
-    transcript has them, and the note says so. Without the silencing it is a match."""
-    from align.quotes import _accepted, _candidate, _null_score, _Search
+    scored as if heard there (the decoder hears the whole window), and it matched there. The
+    last check on a place about to be returned silences the audio after it: its first words
+    are not heard there, they are heard where the transcript has them, and the note says so.
+    Without the silencing the place passes."""
+    from align.quotes import QuoteMatch, _accepted, _null_score, _Search
     from align.spotting import Spotter
 
     tape, session, scorer = worn_tape
@@ -385,10 +386,9 @@ def test_a_quote_whose_first_half_is_said_just_after_it_is_refused(worn_tape):
     for crop in (QuoteOptions().split_crop_s, 99.0):
         search = _Search(Spotter(scorer, session), [track], QuoteOptions(split_crop_s=crop))
         nulls = _null_score(search, spliced, search.spotter.windows(search.o.scan_hop_s))
-        found = _candidate(search, spliced, spoken[-2].start, nulls)
-        # It passes every check made on every candidate ...
-        assert found[1] is not None and found[0] >= search.needed(spliced)
-        # ... and the last one, made on a place about to be returned, decides.
+        there = spoken[-2]  # where the search put it (26.88-33.90 s)
+        place = QuoteMatch(there.start, there.end, there.text, "fa", "fa.asr", 0.0, ["s3"])
+        found = (search.needed(spliced), place)
         results[crop] = _accepted(search, spliced, [found], nulls, 1), search.notes
     matches, (note,) = results[QuoteOptions().split_crop_s]
     assert matches == []
@@ -396,5 +396,4 @@ def test_a_quote_whose_first_half_is_said_just_after_it_is_refused(worn_tape):
     assert spoken[-1].start - 0.5 < note["at"] < spoken[-1].end
     assert note["gap"] >= search.o.split_gap
     assert abs(note["here"][0] - spoken[-2].start) < 0.5
-    (match,), notes = results[99.0]
-    assert match is not None and not notes
+    assert results[99.0] == ([place], [])
