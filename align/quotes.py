@@ -140,8 +140,8 @@ class QuoteOptions:
     # end runs of present quotes found within 0.3 s scored at most 0.5 at their best text
     # match elsewhere, except three words: the first three of an exact quote (0.08 here)
     # scored 1.9 where they are said in another sentence. Hence four words at least.
-    # When the longest such run is not heard elsewhere, the words are judged again with the
-    # audio silenced after the quote's end + split_crop_s (rounded up to window_grid_s): the
+    # On a place about to be returned, the words are also judged with the audio
+    # silenced after the quote's end + split_crop_s (rounded up to window_grid_s): the
     # decoder hears the whole window, so words said just after the place (the other half of a
     # quote joined from two sentences in one window) scored as if heard here. Silenced, those
     # halves fell to -0.65-0.07 on the short worn tape, where 6 of 20 such quotes matched. The
