@@ -81,14 +81,15 @@ class Spotter:
             name = f"{name} ({self.window_s:g} s windows)"
         key = (name, int(round(start * 1000)), reverse)
         end = start + self.window_s
-        if until is not None and until < min(end, self.duration):  # else nothing to silence
+        silenced = until is not None and until < min(end, self.duration)  # else no audio to cut
+        if silenced:
             key += (int(round(until * 1000)),)
 
         def compute():
-            chunk = self.session.samples(start, min(end, until or end))
+            chunk = self.session.samples(start, until if silenced else end)
             if reverse:  # same voice, room and loudness, but no words: a null for scoring
                 chunk = np.ascontiguousarray(chunk[::-1])
-            if len(key) > 3:  # zeros, as Whisper pads a recording's last window
+            if silenced:  # zeros, as Whisper pads a recording's last window
                 chunk = np.pad(chunk, (0, int(self.window_s * SAMPLE_RATE) - len(chunk)))
             return self.scorer.encode(chunk, self.window_s)
 
