@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import faster_whisper
 import pytest
+from pydub import AudioSegment
 
 from transcribe import __version__, engine, pipeline
+from transcribe.archive import Archive
 from transcribe.speech_model import BUNDLED_SHA256
 
 # Raw Whisper starts are 0.2 to 0.75 s early; refined ones within a few hundredths, but the
@@ -72,8 +74,18 @@ def test_persian_track_provenance(transcribed):
     assert [s.id for s in track.segments] == [f"s{i + 1:05d}" for i in range(len(track.segments))]
 
 
-def test_translation_points_at_its_sources(transcribed):
-    archive, rec = transcribed
+@pytest.fixture(scope="module")
+def translated(tmp_path_factory, fa_line):
+    """One spoken line with real fa.asr and en.mt tracks, translation asked for (base makes
+    none by default), so en.mt segments carry source_ids into fa.asr."""
+    archive = Archive(tmp_path_factory.mktemp("translated") / "archive")
+    rec = archive.add(fa_line[0], title="one line").recording
+    pipeline.transcribe_recording(archive, rec.id, translate=True)
+    return archive, rec
+
+
+def test_translation_points_at_its_sources(translated):
+    archive, rec = translated
     asr, mt = archive.track(rec.id, "fa.asr"), archive.track(rec.id, "en.mt")
     assert mt.kind == "mt" and mt.language == "en" and mt.label == "machine translation"
     assert mt.source_track == "fa.asr"
@@ -81,6 +93,11 @@ def test_translation_points_at_its_sources(transcribed):
     assert any("too small to translate" in n for n in mt.provenance.notes)
     # Translation had its cost capped by what transcription cost (issue 12); recorded.
     assert mt.provenance.settings["cpu_budget"] > 0
+    # And each window's tokens, since one window cannot be stopped once begun; base's output
+    # is unusable at any temperature, so it gets no sampling fallbacks (25 -> 9 CPU-s here).
+    assert mt.provenance.settings["max_tokens_per_s"] == pipeline.TRANSLATION_TOKENS_PER_S
+    assert mt.provenance.settings["temperature"] == [0.0]
+    assert asr.provenance.settings["max_tokens_per_s"] is None
     ids = {s.id for s in asr.segments}
     for seg in mt.segments:
         assert seg.source_ids, f"{seg.id} renders nothing"
@@ -90,8 +107,8 @@ def test_translation_points_at_its_sources(transcribed):
             assert min(seg.end, src.end) - max(seg.start, src.start) > -1.5
 
 
-def test_rerun_keeps_tracks_with_the_same_settings(transcribed):
-    archive, rec = transcribed
+def test_rerun_keeps_tracks_with_the_same_settings(translated):
+    archive, rec = translated
     before = {t.id: t.created for t in archive.tracks(rec.id)}
     said = []
     tracks = pipeline.transcribe_recording(archive, rec.id, translate=True, say=said.append)
@@ -136,9 +153,13 @@ def test_pieces_cut_in_pauses_and_cover_everything(fa_speech):
         )
 
 
-def test_times_hold_across_pieces(fa_speech):
-    # Small pieces force several cuts: every time must still be in recording time.
+def test_times_hold_across_pieces(fa_speech, tmp_path):
+    # Small pieces force a cut between the first two lines: every time after it must still be
+    # in recording time. (Two lines, not four: the model's time is the suite's.)
+    path, spans = fa_speech
+    two = tmp_path / "two_lines.wav"
+    AudioSegment.from_wav(path)[: int((spans[1].end + 0.5) * 1000)].export(two, format="wav")
     opts = engine.TranscribeOptions(chunk_seconds=6.0)
-    track, info = engine.run(None, fa_speech[0], "0" * 12, opts)
+    track, info = engine.run(None, two, "0" * 12, opts)
     assert info.pieces >= 2
-    _check_times(track, fa_speech[1])
+    _check_times(track, spans[:2])

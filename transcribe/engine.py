@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -82,6 +83,12 @@ class TranscribeOptions:
     # Stop decoding (and note where) after this many CPU seconds; the pipeline gives the
     # translation pass the transcription's cost, so translating never costs more. None: no cap.
     cpu_budget: float | None = None
+    # At most this many tokens decoded per second of a window's audio (never more than
+    # Whisper's 448). A window with its temperature fallbacks cannot be stopped once begun, so
+    # the CPU budget cannot cap a recording of one window: base translating one 5 s Persian
+    # line looped to 122-224 tokens at each of six temperatures, 25 CPU-s against 6 for its
+    # transcription (BENCHMARKS.md). The pipeline sets it for translation. None: no cap.
+    max_tokens_per_s: float | None = None
     refine_boundaries: bool = True  # move starts to speech onsets, ends out of silence
     # A segment is cut where its words pause this long (seconds, measured after refinement):
     # where Whisper joins two sentences depends on the CPU, a clear pause does not. None: off.
@@ -284,6 +291,10 @@ def pieces(
         yield offset / SAMPLE_RATE, buf
 
 
+# Whisper decodes at most 448 tokens per window, the prompt (3-4 tokens here) included.
+_MAX_NEW_TOKENS = 440
+
+
 def _transcribe_piece(model, samples, offset, language, options, retry=False):
     """Yield (Segment in recording time, struggled) as faster-whisper finds them in a piece.
 
@@ -305,6 +316,9 @@ def _transcribe_piece(model, samples, offset, language, options, retry=False):
             repetition_penalty=options.retry_repetition_penalty,
             no_repeat_ngram_size=options.retry_no_repeat_ngram_size,
         )
+    window_s = min(len(samples) / SAMPLE_RATE, 30.0)
+    if options.max_tokens_per_s and window_s * options.max_tokens_per_s < _MAX_NEW_TOKENS:
+        decoding["max_new_tokens"] = max(16, math.ceil(window_s * options.max_tokens_per_s))
     found, _ = model.transcribe(
         samples,
         language=language,

@@ -33,9 +33,14 @@ NO_TRANSLATION_NOTE = (
 # kept from an earlier run its cost is unknown, and this many CPU-seconds per audio second
 # (about what base spends on worn cassette audio on 2 cores, BENCHMARKS.md) stand in for it.
 FALLBACK_CPU_PER_AUDIO_SECOND = 1.0
-# Settings that cap cost rather than shape the text: not compared when deciding to redo a track.
+# And at most this many English tokens per second of audio in each window (300 in 30 s:
+# about twice what a fast speaker's English takes, timestamps included), so one window's
+# loop cannot cost more than the budget above (engine.TranscribeOptions.max_tokens_per_s).
+TRANSLATION_TOKENS_PER_S = 10.0
+# Settings that cap cost rather than shape the text: not compared when deciding to redo a track
+# (a track made before a cap existed is kept).
 # The denoiser's filter string is measured from the recording and its name: the name is compared.
-_COST_CAPS = ("cpu_budget", "denoise_filter")
+_COST_CAPS = ("cpu_budget", "denoise_filter", "max_tokens_per_s")
 
 
 def transcribe_recording(
@@ -111,8 +116,13 @@ def transcribe_recording(
     # CPU cap equal to what transcribing this recording cost.
     budget = cost.get("transcribe", FALLBACK_CPU_PER_AUDIO_SECOND * rec.duration)
     mt_opts = engine.replace(
-        base, language=asr.language, task="translate", cpu_budget=round(budget, 1)
-    )
+        base, language=asr.language, task="translate", cpu_budget=round(budget, 1),
+        max_tokens_per_s=TRANSLATION_TOKENS_PER_S,
+    )  # fmt: skip
+    if too_small:
+        # What base writes is flagged unusable whatever the temperature: no sampling fallbacks
+        # (they tripled the cost of one short line even with the token cap).
+        mt_opts = engine.replace(mt_opts, temperature=[0.0], retry_temperature=[0.0])
     mt = None if force else _existing(archive, rec.id, "mt", described, mt_opts)
     if mt is None:
         mt = run(mt_opts, 1)
