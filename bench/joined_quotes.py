@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import tapes  # noqa: E402
 
 
-def run(channel: str, work: Path) -> dict:
+def run(channel: str, work: Path, settings: dict | None = None) -> dict:
     from align.quotes import QuoteOptions, find
     from align.scorer import open_scorer
     from align.session import AudioSession
@@ -48,10 +48,12 @@ def run(channel: str, work: Path) -> dict:
     with AudioSession(tape.wav, cache_dir=work / f"cache-{channel}") as session:
         for name, query in queries:
             t0, notes = time.time(), []
-            found = find(query, [track], session, scorer, QuoteOptions(limit=1), notes=notes)
+            options = QuoteOptions(limit=1, **(settings or {}))
+            found = find(query, [track], session, scorer, options, notes=notes)
             row = {"query": name, "joined": "half" in name, "seconds": round(time.time() - t0, 1)}
             if found:
                 row["match"] = [found[0].start, found[0].end]
+                row["weakest_stretch"] = found[0].details["weakest_stretch"]["gap"]
             if notes:
                 row["note"] = notes[0]
             rows.append(row)
@@ -60,6 +62,7 @@ def run(channel: str, work: Path) -> dict:
     whole = [r for r in rows if not r["joined"]]
     return {
         "channel": channel,
+        "settings": settings or {},
         "sentences_found": sum("match" in r for r in whole),
         "sentences": len(whole),
         "joined_matched": sum("match" in r for r in joined),
@@ -73,11 +76,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--channels", nargs="+", default=["clean", "worn"])
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "joined.json")
+    ap.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="OPTION=NUMBER",
+        help="QuoteOptions to change, e.g. stretch_gap=-9 (the check off)",
+    )
     args = ap.parse_args()
+    settings = {k: float(v) for k, v in (x.split("=", 1) for x in args.set)}
     if not tapes.available():
         sys.exit("needs ../shared/data/persian-read-speech")
     with tempfile.TemporaryDirectory() as tmp:
-        results = [run(c, Path(tmp)) for c in args.channels]
+        results = [run(c, Path(tmp), settings) for c in args.channels]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     print("| channel | sentences found | joined quotes matched (false) | refused with a note |")
