@@ -30,8 +30,38 @@ def test_help_lists_every_command_with_a_summary():
     assert result.exit_code == 0
     for command in ("add", "list", "show", "export", "import", "models", "transcribe", "demo"):
         assert f"  {command} " in result.output
-    for command, meta in main.commands.items():
-        assert meta.help, f"{command} has no help text"
+    for command, meta in main.all_commands().items():
+        assert meta is not None and meta.help, f"{command} has no help text"
+
+
+def test_each_command_is_loaded_from_the_module_the_table_names():
+    """Commands load lazily (navar.cli.COMMAND_MODULES): a command missing from the table
+    would not exist, one named under the wrong module would fail when it runs."""
+    import importlib
+
+    from navar.cli import COMMAND_MODULES
+
+    defined = {}
+    for module in set(COMMAND_MODULES.values()):
+        for command in importlib.import_module(f"navar.cli.{module}").COMMANDS:
+            assert command.name not in defined, f"{command.name} is defined twice"
+            defined[command.name] = module
+    assert defined == COMMAND_MODULES
+
+
+def test_a_command_imports_only_its_own_module(tmp_path):
+    """`navar list` starts without the aligner, the batch runner or the web server."""
+    code = (
+        "import sys; from navar.cli import main\n"
+        "try: main(['--archive', sys.argv[1], 'list'])\n"
+        "except SystemExit: pass\n"
+        "print('loaded:', *(m for m in ('align.quotes', 'navar.batch.runner', 'flask',"
+        " 'navar.cli.align_cmds') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                         text=True, timeout=60)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "loaded:", out.stdout
 
 
 def test_add_list_show_in_json(run, fa_speech):

@@ -5,6 +5,7 @@ Each group of commands lives in its own module and is registered on ``main`` bel
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import signal
@@ -21,8 +22,39 @@ from transcribe.errors import NavarError, write_failure
 log = logging.getLogger("navar")
 
 
+# Which module defines each command. A module is imported when one of its commands runs (or
+# when help lists them all), so `navar show` does not import the aligner, the batch runner and
+# the web server: every command started 0.5 s later for them (tests/test_cli.py checks that
+# this table names each command once, where it is defined).
+COMMAND_MODULES = {
+    **dict.fromkeys(("add", "list", "show", "export", "import", "models"), "archive_cmds"),
+    "transcribe": "transcribe_cmd",
+    **dict.fromkeys(("find", "align", "cite", "verify"), "align_cmds"),
+    "serve": "serve_cmd",
+    **dict.fromkeys(("batch", "status", "search"), "batch_cmds"),
+    "demo": "demo_cmd",
+    **dict.fromkeys(("custody", "timestamp", "bundle"), "evidence_cmds"),
+    "speakers": "speakers_cmd",
+}
+
+
 class NavarGroup(click.Group):
-    """Turns a NavarError into one line on stderr and exit status 1, never a traceback."""
+    """Turns a NavarError into one line on stderr and exit status 1, never a traceback.
+    Loads each command's module on first use (COMMAND_MODULES)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMAND_MODULES:
+            module = importlib.import_module(f"{__name__}.{COMMAND_MODULES[name]}")
+            for command in module.COMMANDS:
+                self.add_command(command)
+        return self.commands.get(name)
+
+    def all_commands(self) -> dict[str, click.Command]:
+        """Every command, each module imported (for help texts and tests)."""
+        return {name: self.get_command(click.Context(self), name) for name in COMMAND_MODULES}
 
     def invoke(self, ctx: click.Context):
         previous = _on_sigterm_interrupt()
@@ -128,25 +160,3 @@ def main(ctx: click.Context, archive: Path, actor: str | None, verbose: int, qui
 
 def archive_of(ctx: click.Context) -> Archive:
     return ctx.find_object(Archive)
-
-
-def _register() -> None:
-    from . import (
-        align_cmds,
-        archive_cmds,
-        batch_cmds,
-        demo_cmd,
-        evidence_cmds,
-        serve_cmd,
-        speakers_cmd,
-        transcribe_cmd,
-    )
-
-    modules = (archive_cmds, transcribe_cmd, align_cmds, serve_cmd, batch_cmds, demo_cmd,
-               evidence_cmds, speakers_cmd)  # fmt: skip
-    for module in modules:
-        for command in module.COMMANDS:
-            main.add_command(command)
-
-
-_register()
