@@ -194,9 +194,9 @@ def test_quote_through_a_worn_cassette_is_found_with_tight_edges(worn_tape):
     swept, the edges repaired (align/edges.py) within the 0.3 s the issue asks.
 
     The longest line (21 words). The first (16 words) was used until an AMD CPU: there its
-    weakest five words beat their null by 0.02 (0.17 on Intel; `stretch_gap` asks 0.1), so
-    it is found on one CPU and not on another. How often such lines are missed is the
-    benchmark's question (BENCHMARKS.md), not this test's."""
+    weakest five words beat their null by 0.02 (0.17 with MKL, the kernels Intel CPUs get;
+    `stretch_gap` asks 0.1), so it is found on one CPU and not on another. How often such
+    lines are missed is the benchmark's question (BENCHMARKS.md), not this test's."""
     from align.quotes import find
 
     tape, session, scorer = worn_tape

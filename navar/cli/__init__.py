@@ -1,6 +1,7 @@
 """The ``navar`` command. Thin: it parses arguments and calls the packages.
 
-Each group of commands lives in its own module and is registered on ``main`` below.
+Each group of commands lives in its own module, imported when one of its commands runs
+(``COMMAND_MODULES``).
 """
 
 from __future__ import annotations
