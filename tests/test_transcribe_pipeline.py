@@ -125,6 +125,16 @@ def test_bundled_base_does_not_translate_unless_asked(transcribed, tmp_path):
     assert any("too small to translate" in line and "--translate" in line for line in said)
 
 
+def test_a_window_decodes_no_more_tokens_than_its_cap(fa_line):
+    """max_tokens_per_s holds each decode to that many tokens per second of the window (at
+    least 16): base translating this line at temperature 0 writes 122 tokens uncapped."""
+    opts = engine.TranscribeOptions(task="translate", temperature=[0.0], guards=False,
+                                    refine_boundaries=False, max_tokens_per_s=1.0)  # fmt: skip
+    track, _ = engine.run(None, fa_line[0], "0" * 12, opts)
+    words = [w for s in track.segments for w in s.words]
+    assert len(words) <= 16, track.text  # a word is at least one token
+
+
 def test_english_times(en_speech, archive):
     rec = archive.add(en_speech[0]).recording
     done = []
