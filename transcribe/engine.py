@@ -316,7 +316,7 @@ def _transcribe_piece(model, samples, offset, language, options, retry=False):
             repetition_penalty=options.retry_repetition_penalty,
             no_repeat_ngram_size=options.retry_no_repeat_ngram_size,
         )
-    window_s = min(len(samples) / SAMPLE_RATE, 30.0)
+    window_s = min(len(samples) / SAMPLE_RATE, model.feature_extractor.chunk_length)
     if options.max_tokens_per_s and window_s * options.max_tokens_per_s < _MAX_NEW_TOKENS:
         decoding["max_new_tokens"] = max(16, math.ceil(window_s * options.max_tokens_per_s))
     found, _ = model.transcribe(

@@ -115,14 +115,13 @@ def transcribe_recording(
     # Translation must not cost more than transcription: same guards and retry budget, and a
     # CPU cap equal to what transcribing this recording cost.
     budget = cost.get("transcribe", FALLBACK_CPU_PER_AUDIO_SECOND * rec.duration)
+    # What a model too small to translate writes is flagged unusable whatever the temperature:
+    # no sampling fallbacks (they tripled the cost of one short line even with the token cap).
+    greedy = dict(temperature=[0.0], retry_temperature=[0.0]) if too_small else {}
     mt_opts = engine.replace(
         base, language=asr.language, task="translate", cpu_budget=round(budget, 1),
-        max_tokens_per_s=TRANSLATION_TOKENS_PER_S,
+        max_tokens_per_s=TRANSLATION_TOKENS_PER_S, **greedy,
     )  # fmt: skip
-    if too_small:
-        # What base writes is flagged unusable whatever the temperature: no sampling fallbacks
-        # (they tripled the cost of one short line even with the token cap).
-        mt_opts = engine.replace(mt_opts, temperature=[0.0], retry_temperature=[0.0])
     mt = None if force else _existing(archive, rec.id, "mt", described, mt_opts)
     if mt is None:
         mt = run(mt_opts, 1)
