@@ -386,6 +386,9 @@ class _Search:
         self.o = options
         self.notes: list[dict] = []  # places refused because a part is heard elsewhere
         self.split_places: list[tuple[str, float, float]] = []  # (text, start, end) of those
+        # _run_elsewhere's answers: _candidate and _said_after often ask about the same end
+        # run of the same place, and each asking costs a null and a forced pass per text hit.
+        self.elsewhere: dict[tuple, tuple[float, float] | None] = {}
 
     def score(self, a) -> float:
         """Mean log probability of the quote's tokens without the worst ``trim_worst`` share
@@ -794,7 +797,14 @@ def _heard_elsewhere(search: _Search, query: str, run, start: float, end: float)
 
 def _run_elsewhere(search: _Search, words: list[str], start: float, end: float):
     """(at, gap) where ``words`` beat their null by ``split_gap``, at one of the tracks' best
-    text matches for them away from [start, end]; else None."""
+    text matches for them away from [start, end]; else None. Asked once per place and run."""
+    key = (tuple(words), round(start, 3), round(end, 3))
+    if key not in search.elsewhere:
+        search.elsewhere[key] = _look_elsewhere(search, words, start, end)
+    return search.elsewhere[key]
+
+
+def _look_elsewhere(search: _Search, words: list[str], start: float, end: float):
     o, run = search.o, " ".join(words)
     null = None
     for t in search.tracks:

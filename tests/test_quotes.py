@@ -402,3 +402,26 @@ def test_a_quote_whose_first_half_is_said_just_after_it_is_refused(worn_tape):
     assert note["gap"] >= search.o.split_gap
     assert abs(note["here"][0] - spoken[-2].start) < 0.5
     assert results[99.0] == ([place], [])
+
+
+@pytest.mark.shared_data
+def test_where_else_an_end_run_is_heard_is_asked_once_per_place(worn_tape):
+    """_candidate and then _said_after ask where the same end words are heard, for the same
+    place: the second asking costs no forced pass, and gives the same answer."""
+    from align.quotes import _run_elsewhere, _Search
+    from align.spotting import Spotter
+
+    tape, session, scorer = worn_tape
+    spoken, a, b, spliced, track = _last_two_joined(tape)
+    search = _Search(Spotter(scorer, session), [track], QuoteOptions())
+    passes = []
+    real_align = search.spotter.align
+    search.spotter.align = lambda *args, **kw: passes.append(args) or real_align(*args, **kw)
+    run = spliced.split()[len(a) // 2 :]  # the second half, said at the sentence before
+    first = _run_elsewhere(search, run, spoken[-1].start, spoken[-1].end)
+    asked = len(passes)
+    assert first is not None and spoken[-2].start < first[0] < spoken[-2].end
+    assert _run_elsewhere(search, run, spoken[-1].start, spoken[-1].end) == first
+    assert len(passes) == asked > 0
+    assert _run_elsewhere(search, run, 0.0, 0.5) == first  # another place: asked again
+    assert len(passes) > asked
