@@ -38,7 +38,14 @@ from .normalize import normalize
 from .scorer import Scorer, open_scorer
 from .session import AudioSession
 from .spotting import WINDOW_S, Spotter
-from .wordtiming import estimated_start, spoken_length, squeezed_run, unsound_lead, unsound_tail
+from .wordtiming import (
+    estimated_start,
+    held_over_speech,
+    spoken_length,
+    squeezed_run,
+    unsound_lead,
+    unsound_tail,
+)
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +137,15 @@ class QuoteOptions:
     # within 0.3 s on the other tapes, none had more than 2 such words in a row.
     squeezed_words: int = 3
     squeezed_s: float = 0.05
+    # Nor hold a word over other speech: an inner word of the path held more than
+    # held_speech_s beyond its own spoken length, over audio at least held_voiced of whose
+    # frames are speech (a pause is mostly quiet; talk on the worn tapes is 0.46-0.54), means
+    # speech the quote leaves out is said between its words (the halves of two sentences said
+    # in one window, laid over one of them: the path holds a word over the rest of that
+    # sentence). A short interjection the quote spans stays under it; a quote that leaves
+    # words out (an ellipsis) is not said as quoted, and the note says where the speech is.
+    held_speech_s: float = 1.5
+    held_voiced: float = 0.3
     # And the words at its ends must not be heard somewhere else instead. A quote whose first
     # or last split_words or more words are heard here less than split_weak_gap over their
     # null (on average) is checked where the tracks have those words (split_hits text matches
@@ -227,16 +243,23 @@ class QuoteResult:
 
     matches: list[QuoteMatch]
     provenance: dict
-    # Places refused for a reason the user should see: {"words": [first, last] (1-based), "at":
-    # where those words are heard instead, "gap": how well, "here": [start, end] of the place
-    # refused}, for a quote that joins words said in two places.
+    # Places refused for a reason the user should see (describe_note): {"kind": "elsewhere",
+    # "words": [first, last] (1-based), "at": where those words are heard instead, "gap": how
+    # well, "here": [start, end] of the place refused}, for a quote that joins words said in
+    # two places; {"kind": "apart", "words": [before, after], "speech_s": seconds of other
+    # speech between those two words, "between": [start, end] of it, "here": ...}.
     notes: list[dict] = field(default_factory=list)
 
 
 def describe_note(note: dict) -> str:
-    """One line for a user: where each part of a quote that joins two places is said."""
+    """One line for a user: where each part of a quote that joins two places is said, or
+    what other speech comes between its words."""
     first, last = note["words"]
     here = f"{timestamp(note['here'][0])}–{timestamp(note['here'][1])}"
+    if note.get("kind") == "apart":
+        a, b = (timestamp(t) for t in note["between"])
+        return (f"between its words {first} and {last}, about {note['speech_s']:.1f} s of other "
+                f"speech ({a}–{b}) at {here}: the quote leaves out what is said there")  # fmt: skip
     return (f"its words {first}-{last} are said at {timestamp(note['at'])}, the rest at {here}: "
             "the quote joins words said in two places")  # fmt: skip
 
@@ -516,9 +539,13 @@ def _refuse_split(search: _Search, query: str, start: float, end: float, elsewhe
     a, b, at, there = elsewhere
     log.debug("%.2f-%.2f: words %d-%d are heard at %.2f (%.2f), not here",
               start, end, a + 1, b, at, there)  # fmt: skip
-    note = {"words": [a + 1, b], "at": round(at, 3), "gap": round(there, 3),
+    note = {"kind": "elsewhere", "words": [a + 1, b], "at": round(at, 3), "gap": round(there, 3),
             "here": [round(start, 3), round(end, 3)]}  # fmt: skip
     search.split_places.append((query, start, end))
+    _note(search, note)
+
+
+def _note(search: _Search, note: dict) -> None:
     if note not in search.notes:
         search.notes.append(note)
 
@@ -712,6 +739,10 @@ def _candidate(search: _Search, query: str, guess: float, nulls: _Null, prefix=T
         gap = max(gap, search.score(aligned) - null)
     energy = spotter.energy
     words = aligned.words
+    # Judged on the path as forced: the repairs below share the words' time out again.
+    held_at, held = held_over_speech(words, energy, o.held_voiced)
+    if held_at >= 0:
+        held_span = [round(words[held_at].start, 3), round(words[held_at].end, 3)]
     # With a prefix the path gives a real boundary (it absorbs the silence before the word);
     # without one the first word took the window's lead-in (align.edges).
     start = repair_start(words, energy, o.edges, anchored=bool(prefix))
@@ -749,6 +780,11 @@ def _candidate(search: _Search, query: str, guess: float, nulls: _Null, prefix=T
     if skipped >= o.squeezed_words:
         log.debug("%.2f-%.2f: gap %.2f, but the path skips %d words", start, end, gap, skipped)
         return gap, None
+    if held > o.held_speech_s:
+        log.debug("%.2f-%.2f: word %d is held over %.1f s of speech", start, end, held_at + 1, held)
+        _note(search, {"kind": "apart", "words": [held_at, held_at + 2], "speech_s": round(held, 1),
+                       "between": held_span, "here": [round(start, 3), round(end, 3)]})  # fmt: skip
+        return gap, None
     word_gaps = _word_gaps(search, judged, nulls)
     first, last, weakest = search.weakest_stretch(word_gaps)
     if weakest < o.stretch_gap:
@@ -779,7 +815,7 @@ def _candidate(search: _Search, query: str, guess: float, nulls: _Null, prefix=T
         details={"gap": round(gap, 3), "logprob": round(search.score(aligned), 3),
                  "null": round(null, 3), "needed": round(need, 3),
                  "weakest_stretch": {"words": [first + 1, last], "gap": round(weakest, 3)},
-                 "window": win, "prefix": prefix},
+                 "held_s": round(held, 2), "window": win, "prefix": prefix},
     )  # fmt: skip
     return gap, m
 

@@ -68,6 +68,24 @@ def squeezed_run(words, shorter_than: float) -> int:
     return longest
 
 
+def held_over_speech(words, energy, voiced: float) -> tuple[int, float]:
+    """(index, seconds) of the inner word that the path holds longest beyond its own spoken
+    length over audio at least ``voiced`` of whose frames are speech (a pause is mostly
+    quiet), with two or more plausibly long words after it: speech the text leaves out, said
+    between words heard before and after it. (The first word takes the lead-in; a word with
+    no sound words after it is a path running on past the text's end, edges.ran_on.)
+    (-1, 0.0) when there is none."""
+    best = (-1, 0.0)
+    for i in range(1, len(words) - 2):
+        w = words[i]
+        over = w.end - w.start - spoken_length(w.text)
+        if over <= best[1] or energy.speech_fraction(w.start, w.end) < voiced:
+            continue
+        if sum(map(plausible, words[i + 1 :])) >= 2:
+            best = (i, over)
+    return best
+
+
 def estimated_start(words) -> float:
     """Where a forced text starts by the bulk of its words: each word's start less the spoken
     length of the words before it, the median of those (first words stretched back over other

@@ -79,3 +79,31 @@ def test_a_quote_joining_two_sentences_is_refused_and_both_places_named(page, se
         assert f" {first} " in message or f" {first}–" in message, message
         assert any(f"0:{s:02d}" in message for s in range(at - 3, at + 4)), message
         assert rest in message, message
+
+
+def test_a_quote_that_leaves_out_speech_between_its_words_is_refused_and_says_where(
+    page, server, worn
+):
+    """The third sentence's first half and the fourth's second half, said one after the
+    other: every word is heard in order, but seconds of speech between the halves are left
+    out. The player says so and where that speech is, in English and in Persian."""
+    archive, rec, spoken = worn
+    a, b = spoken[2].text.split(), spoken[3].text.split()
+    quote = " ".join(a[: len(a) // 2] + b[len(b) // 2 :])
+    between = range(int(spoken[2].start), int(spoken[3].start) + 1)
+    for ui, refused in (("en", "of other speech"), ("fa", "سخن دیگری")):
+        player_tests.open_player(page, f"{server.url}/r/{rec.id}?ui={ui}")
+        page.fill("#quote", quote)
+        page.click("#quote-form button")
+        page.wait_for_function(
+            "document.getElementById('status').textContent.includes('"
+            + ("Not said as quoted" if ui == "en" else "این‌گونه گفته نشده است")
+            + "')",
+            timeout=90_000,
+        )
+        message = page.text_content("#status")
+        assert page.locator("#citation").is_hidden()
+        if ui == "fa":
+            message = message.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
+        assert refused in message, message
+        assert any(f"0:{s:02d}" in message for s in between), message

@@ -425,3 +425,40 @@ def test_where_else_an_end_run_is_heard_is_asked_once_per_place(worn_tape):
     assert len(passes) == asked > 0
     assert _run_elsewhere(search, run, 0.0, 0.5) == first  # another place: asked again
     assert len(passes) > asked
+
+
+@pytest.mark.shared_data
+def test_a_quote_that_leaves_out_what_is_said_between_its_words_is_refused(worn_tape):
+    """The first half of the third sentence and the second half of the fourth, said one
+    after the other. Forced from where the third starts, the path holds one word over the
+    rest of the third sentence and the start of the fourth, seconds of speech, and then finds
+    the fourth's last words where they are said: the quote's words are heard (the stretch
+    check is off here, and no text says where else they are), but not said together. The note
+    says where the speech left out is. Each sentence itself holds no word that long."""
+    from align.quotes import _candidate, _null_score, _Search, describe_note
+    from align.spotting import Spotter
+
+    tape, session, scorer = worn_tape
+    spoken = [x for x in tape.lines if x.start is not None]
+    a, b = spoken[2].text.split(), spoken[3].text.split()
+    joined = " ".join(a[: len(a) // 2] + b[len(b) // 2 :])
+
+    def candidate(query, guess=spoken[2].start, **options):
+        o = QuoteOptions(limit=1, stretch_gap=-9.0, **options)
+        search = _Search(Spotter(scorer, session), [], o)
+        nulls = _null_score(search, query, search.spotter.windows(o.scan_hop_s))
+        return _candidate(search, query, guess, nulls), search.notes
+
+    (gap, match), notes = candidate(joined)
+    assert gap >= QuoteOptions().present_gap and match is None
+    (note,) = notes
+    assert note["kind"] == "apart" and note["speech_s"] > QuoteOptions().held_speech_s
+    assert spoken[2].start < note["between"][0] < note["between"][1] <= spoken[3].end
+    assert note["between"][1] - note["between"][0] > 3.0  # most of two half sentences
+    assert describe_note(note).startswith(f"between its words {note['words'][0]} and ")
+    (_, kept), _ = candidate(joined, held_speech_s=99.0)  # the rule off: a match
+    assert kept is not None and kept.start < spoken[2].start + 0.5
+    for line in spoken[2:4]:
+        (_, whole), notes = candidate(line.text, line.start)
+        assert whole is not None and abs(whole.start - line.start) < 0.3 and notes == []
+        assert whole.details["held_s"] < QuoteOptions().held_speech_s

@@ -85,6 +85,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "quote_not_found_why": "The quote was not found ({error}).",
         "quote_split": "Not said as quoted: words {first}–{last} are said at {at}, the rest at "
         "{here}.",
+        "quote_apart": "Not said as quoted: between its words {first} and {last}, about "
+        "{seconds} s of other speech ({at}) that the quote leaves out.",
         "no_match": "No match in this transcript.",
         "matches": "{n} matches.",
         "one_match": "1 match.",
@@ -207,6 +209,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "quote_not_found_why": "نقل‌قول پیدا نشد ({error}).",
         "quote_split": "این نقل‌قول این‌گونه گفته نشده است: واژه‌های {first} تا {last} در {at} "
         "گفته شده‌اند و بقیه در {here}.",
+        "quote_apart": "این نقل‌قول این‌گونه گفته نشده است: میان واژه‌های {first} و {last} حدود "
+        "{seconds} ثانیه سخن دیگری ({at}) هست که در نقل‌قول نیامده است.",
         "no_match": "در این متن پیدا نشد.",
         "matches": "{n} مورد پیدا شد.",
         "one_match": "۱ مورد پیدا شد.",

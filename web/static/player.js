@@ -1084,9 +1084,15 @@
       if (!r.ok) throw new Error(body.error || `HTTP ${r.status}`);
       const best = body.matches[0];
       if (!best) {
-        // Refused because part of it is said elsewhere: say where each part is.
+        // Refused because part of it is said elsewhere (say where each part is), or because
+        // other speech comes between its words (say where).
         const split = (body.notes || [])[0];
-        if (split) {
+        if (split && split.kind === "apart") {
+          say(tr("quote_apart", {
+            first: digits(split.words[0]), last: digits(split.words[1]),
+            seconds: digits(split.speech_s.toFixed(1)), at: shownClock(split.between[0]),
+          }));
+        } else if (split) {
           say(tr("quote_split", {
             first: digits(split.words[0]), last: digits(split.words[1]),
             at: shownClock(split.at), here: shownClock(split.here[0]),
