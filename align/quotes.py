@@ -89,10 +89,11 @@ class QuoteMatch:
 
 def _evidence(details: dict) -> dict:
     """What a match checked against the audio rests on: its gap over the null, the gap it
-    needed, its weakest stretch of words (for a long quote, per piece)."""
+    needed, its weakest stretch of words, the longest its path holds a word over speech beyond
+    the word's length (``held_speech_s``); for a long quote, per piece."""
     if "pieces" in details:
         return {"pieces": [_evidence(p) for p in details["pieces"]]}
-    return {k: details[k] for k in ("gap", "needed", "weakest_stretch") if k in details}
+    return {k: details[k] for k in ("gap", "needed", "weakest_stretch", "held_s") if k in details}
 
 
 def guess_language(text: str) -> str:

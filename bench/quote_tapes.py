@@ -194,7 +194,7 @@ def run_one(name: str, args) -> dict:
                 m = found[0]
                 row |= {"start": m.start, "end": m.end, "score": m.score}
                 row |= {k: v for k, v in m.details.items()
-                        if k in ("gap", "weakest_stretch", "source")}  # fmt: skip
+                        if k in ("gap", "weakest_stretch", "held_s", "source")}  # fmt: skip
                 if copies:
                     s, e, marked = min(copies, key=lambda c: abs(c[0] - m.start))
                     row |= {"start_error": round(m.start - s, 3), "end_error": round(m.end - e, 3)}

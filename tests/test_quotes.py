@@ -37,6 +37,7 @@ def test_present_quote_found_at_its_time(transcribed, fa_speech):
     evidence = best.to_dict()["evidence"]
     assert evidence["gap"] >= evidence["needed"] == QuoteOptions().present_gap
     assert evidence["weakest_stretch"]["gap"] >= QuoteOptions().stretch_gap
+    assert 0 <= evidence["held_s"] < QuoteOptions().held_speech_s
 
 
 def test_absent_quote_returns_nothing(transcribed):
