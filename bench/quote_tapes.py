@@ -186,8 +186,12 @@ def run_one(name: str, args) -> dict:
         for kind, query, copies in todo:
             t0 = time.time()
             best.clear()
-            found = find(query, [asr] if asr else [], session, scorer, options)
+            notes: list[dict] = []  # places refused (a part heard elsewhere, speech left out)
+            found = find(query, [asr] if asr else [], session, scorer, options, notes)
             row = {"kind": kind, "words": len(query.split()), "seconds": round(time.time() - t0, 1)}
+            if notes:
+                row["refused"] = [{k: n[k] for k in ("kind", "here", "speech_s") if k in n}
+                                  for n in notes]  # fmt: skip
             # The margin: the best gap any candidate reached (an absent quote's nearest miss).
             row["best_gap"] = round(max(best), 3) if best else None
             if found:
