@@ -408,7 +408,7 @@ class _Search:
         self.tracks = tracks
         self.words = {t.id: textmatch.timed_words(t) for t in tracks}
         self.o = options
-        self.notes: list[dict] = []  # places refused because a part is heard elsewhere
+        self.notes: list[dict] = []  # places refused: a part heard elsewhere, speech left out
         self.split_places: list[tuple[str, float, float]] = []  # (text, start, end) of those
         # _run_elsewhere's answers: _candidate and _said_after often ask about the same end
         # run of the same place, and each asking costs a null and a forced pass per text hit.
